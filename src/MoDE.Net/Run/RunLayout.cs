@@ -1,0 +1,49 @@
+namespace MoDE.Run;
+
+/// <summary>
+/// The one place that knows the file names inside a run directory. Every stage reads its inputs and writes
+/// its outputs through these paths; a stage is finished when its <see cref="Done"/> marker exists.
+/// </summary>
+public sealed class RunLayout(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    string In(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>Marker a stage writes last, holding the options it ran with.</summary>
+    public string Done(string stage) => In(stage, "done.json");
+
+    // ingest: the pairs (captions + images) and the zero-shot tasks
+    public string Pairs => In("pairs", "pairs.jsonl");
+    public string Images => In("pairs", "images.bin");
+    public string Preview => In("pairs", "preview.png");
+    public string TasksFolder => In("tasks");
+    public string Task(string name) => In("tasks", name);
+
+    // embed: one normalized caption vector per pair with a non-empty caption
+    public string CaptionEmbeddings => In("embed", "captions.npy");
+    public string EmbeddedPairs => In("embed", "pair_rows.npy");
+    public string EmbedReport => In("embed", "report.json");
+
+    // cluster: fine (m) and coarse (n) centers, every embedded pair's fine cluster, each fine cluster's coarse parent
+    public string FineCenters => In("cluster", "fine_centers.npy");
+    public string CoarseCenters => In("cluster", "coarse_centers.npy");
+    public string FineAssignment => In("cluster", "fine_assignment.npy");
+    public string FineToCoarse => In("cluster", "fine_to_coarse.npy");
+    public string ClusterReport => In("cluster", "report.json");
+
+    // split: the pair rows of each data expert
+    public string ExpertRows(int expert) => In("split", $"expert_{expert}.npy");
+    public string SplitReport => In("split", "report.json");
+
+    // train: tokenizer, seed model, data experts, equal-compute baseline
+    public string Tokenizer => In("train", "tokenizer.json");
+    public string SeedModel => In("train", "seed.ckpt");
+    public string ExpertModel(int expert) => In("train", $"expert_{expert}.ckpt");
+    public string BaselineModel => In("train", "baseline.ckpt");
+    public string TrainLog(string model) => In("train", $"{model}.jsonl");
+
+    // eval: the results table
+    public string ResultsJson => In("eval", "results.json");
+    public string ResultsMarkdown => In("eval", "results.md");
+}

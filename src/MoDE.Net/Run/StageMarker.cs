@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace MoDE.Run;
+
+/// <summary>
+/// Records that a stage finished, with the options it ran with, so a rerun skips it. A run directory whose
+/// stage was made with other options is not silently mixed with new work: that is an error.
+/// </summary>
+public static class StageMarker
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>True when <paramref name="stage"/> already finished with these options.</summary>
+    public static bool IsDone<T>(RunLayout run, string stage, T options)
+    {
+        string path = run.Done(stage);
+        if (!File.Exists(path)) return false;
+        string recorded = File.ReadAllText(path).Trim();
+        string wanted = JsonSerializer.Serialize(options, Json).Trim();
+        if (recorded != wanted)
+            throw new InvalidOperationException(
+                $"{path}: stage '{stage}' of this run was made with other options:\n{recorded}\nnow asked for:\n{wanted}\n" +
+                $"Use a new run directory, or delete {Path.GetDirectoryName(path)} and the stages after it to redo it.");
+        return true;
+    }
+
+    public static void MarkDone<T>(RunLayout run, string stage, T options) =>
+        AtomicFile.WriteAllText(run.Done(stage), JsonSerializer.Serialize(options, Json) + "\n");
+}
