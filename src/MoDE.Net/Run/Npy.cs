@@ -10,7 +10,7 @@ namespace MoDE.Run;
 /// </summary>
 public static partial class Npy
 {
-    static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     public static void Write(string path, float[] data, int rows, int columns)
     {
