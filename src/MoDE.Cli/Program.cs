@@ -1,1 +1,102 @@
-System.Console.WriteLine(MoDE.Probe.Run());
+using System.CommandLine;
+using System.Diagnostics;
+using MoDE.Cluster;
+using MoDE.Data;
+using MoDE.Embed;
+using MoDE.Eval;
+using MoDE.Run;
+using MoDE.Split;
+using MoDE.Train;
+
+// mode: the MoDE pipeline from the command line. Every verb reads and writes one run directory; `run` does
+// them all in order and skips what is already done.
+
+// Ctrl+C stops training at its next checkpoint; the next run resumes from there.
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    if (stop.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
+    e.Cancel = true;
+    stop.Cancel();
+    Console.Error.WriteLine("\nmode: stopping at the next checkpoint (Ctrl+C again to abort now)");
+};
+
+var runDir = new Option<string>("--run") { Description = "Run directory", DefaultValueFactory = _ => Path.Combine("runs", "synthetic-web") };
+var seed = new Option<int?>("--seed") { Description = "One number from which every stage's seed is derived" };
+var pairs = new Option<int?>("--pairs") { Description = "Training pairs of the built-in dataset (default 24000)" };
+var noise = new Option<double?>("--noise") { Description = "Share of noisy pairs in the built-in dataset (default 0.2)" };
+var fine = new Option<int?>("--fine", "-m") { Description = "Fine clusters m (default 64)" };
+var experts = new Option<int?>("--experts", "-n") { Description = "Coarse clusters n = data experts (default 4)" };
+var steps = new Option<int?>("--steps") { Description = "Steps of one expert's schedule, seed part included (default 400)" };
+var batch = new Option<int?>("--batch") { Description = "Training batch size (default 256)" };
+var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
+
+RunOptions Options(ParseResult p)
+{
+    var o = new RunOptions();
+    if (p.GetValue(seed) is int s) o = o.WithSeed(s);
+    if (p.GetValue(pairs) is int n) o = o with { Data = o.Data with { Pairs = n } };
+    if (p.GetValue(noise) is double z) o = o with { Data = o.Data with { NoiseShare = z } };
+    if (p.GetValue(fine) is int m) o = o with { Cluster = o.Cluster with { FineClusters = m } };
+    if (p.GetValue(experts) is int e) o = o with { Cluster = o.Cluster with { CoarseClusters = e } };
+    if (p.GetValue(steps) is int t) o = o with { Train = o.Train with { Steps = t } };
+    if (p.GetValue(batch) is int b) o = o with { Train = o.Train with { BatchSize = b } };
+    if (p.GetValue(threads) is int th)
+        o = o with { Embed = o.Embed with { Threads = th }, Train = o.Train with { Threads = th }, Eval = o.Eval with { Threads = th } };
+    return o;
+}
+
+Command Verb(string name, string description, Action<RunLayout, RunOptions> action, params Option[] options)
+{
+    var command = new Command(name, description) { runDir };
+    foreach (var option in options) command.Options.Add(option);
+    command.SetAction(p =>
+    {
+        var run = new RunLayout(p.GetValue(runDir)!);
+        try
+        {
+            action(run, Options(p));
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"mode {name}: stopped; run the same command again to resume");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or ArgumentException or IOException)
+        {
+            Console.Error.WriteLine($"mode {name}: {e.Message}");
+            return 1;
+        }
+    });
+    return command;
+}
+
+var root = new RootCommand("MoDE.NET: Mixtures of CLIP Data Experts. Cluster image-caption pairs by caption, train one CLIP per cluster, route tasks to experts by class names.");
+root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; stages already done are skipped", (run, o) =>
+{
+    var clock = Stopwatch.StartNew();
+    Console.WriteLine($"MoDE run in {run.Root}");
+    var results = Pipeline.Run(run, o, Console.Out, stop.Token);
+    Console.WriteLine();
+    Console.WriteLine("Zero-shot top-1 accuracy (%):");
+    Console.WriteLine(results.ToTable());
+    Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
+    Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+}, seed, pairs, noise, fine, experts, steps, batch, threads));
+root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
+    (run, o) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
+root.Subcommands.Add(Verb("embed", "Embed every caption with all-MiniLM-L6-v2 (ONNX Runtime)",
+    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out), threads));
+root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
+    (run, o) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
+root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
+    (run, o) => ExpertData.Run(run, o.Split, Console.Out)));
+root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
+    (run, o) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, batch, threads));
+root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
+    (run, o) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
+root.Subcommands.Add(Verb("report", "Print the results table of a finished run",
+    (run, _) => Console.WriteLine(Results.Load(run).ToMarkdown())));
+
+return root.Parse(args).Invoke();

@@ -7,6 +7,7 @@ public sealed record EmbedOptions
     public int BatchSize { get; init; } = 128;
 
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
     public int Threads { get; init; }
 
     public void Validate() => ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));

@@ -1,0 +1,27 @@
+using MoDE.Cluster;
+using MoDE.Data;
+using MoDE.Embed;
+using MoDE.Eval;
+using MoDE.Split;
+using MoDE.Train;
+
+namespace MoDE.Run;
+
+/// <summary>The options of every stage of one run. Each stage's record carries its own seed.</summary>
+public sealed record RunOptions
+{
+    public SyntheticWebOptions Data { get; init; } = new();
+    public EmbedOptions Embed { get; init; } = new();
+    public ClusterOptions Cluster { get; init; } = new();
+    public SplitOptions Split { get; init; } = new();
+    public ProtocolOptions Train { get; init; } = new();
+    public EvalOptions Eval { get; init; } = new();
+
+    /// <summary>The same options with every stage's seed derived from one number.</summary>
+    public RunOptions WithSeed(int seed) => this with
+    {
+        Data = Data with { Seed = seed },
+        Cluster = Cluster with { Seed = seed * 7919 + 1 },
+        Train = Train with { Seed = seed * 7919 + 2 },
+    };
+}

@@ -1,0 +1,65 @@
+namespace MoDE.Train;
+
+/// <summary>
+/// The MoDE training protocol (MODE-SPEC step 5): a seed model trained on all data for the first
+/// <see cref="SeedShare"/> of a schedule of <see cref="Steps"/> steps; each data expert resumes from the seed's full
+/// state and runs the rest of the same schedule on its own data; the single-model baseline trains from scratch
+/// for as many steps as the seed and all experts together, on its own schedule of that length.
+/// </summary>
+public sealed record ProtocolOptions
+{
+    /// <summary>Steps of one expert's whole schedule, seed part included. Sized so `mode run` fits 15 minutes on 2 cores.</summary>
+    public int Steps { get; init; } = 400;
+
+    /// <summary>Share of the schedule trained as the seed: 27 of 32 epochs in the paper.</summary>
+    public double SeedShare { get; init; } = 27.0 / 32.0;
+
+    /// <summary>Pairs per step (CLIP uses 32,768; 256 fits the tiny models on 2 cores).</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Peak learning rate (CLIP ViT-B/32: 5e-4).</summary>
+    public double LearningRate { get; init; } = 5e-4;
+
+    /// <summary>Linear warmup steps (CLIP: 2000 of about 12,800 steps; here a similar share).</summary>
+    public int WarmupSteps { get; init; } = 40;
+
+    /// <summary>Text context length of the tiny text tower (captions here are short; CLIP uses 77).</summary>
+    public int ContextLength { get; init; } = 32;
+
+    /// <summary>Every this many steps the unfinished state is saved, so a killed run resumes.</summary>
+    public int CheckpointEvery { get; init; } = 100;
+
+    /// <summary>Drives model initialisation and the data order of every model.</summary>
+    public int Seed { get; init; } = 1234;
+
+    /// <summary>Threads for libtorch; 0 = one per core.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
+    public int Threads { get; init; }
+
+    public int SeedSteps => (int)Math.Round(Steps * SeedShare);
+    public int ExpertSteps => Steps - SeedSteps;
+
+    /// <summary>The baseline's length: the seed's steps plus every expert's own steps.</summary>
+    public int BaselineSteps(int experts) => SeedSteps + experts * ExpertSteps;
+
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Steps, 2, nameof(Steps));
+        if (SeedShare is <= 0 or >= 1 || double.IsNaN(SeedShare))
+            throw new ArgumentOutOfRangeException(nameof(SeedShare), SeedShare, "must lie strictly between 0 and 1");
+        if (SeedSteps < 1 || ExpertSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"{Steps} steps at seed share {SeedShare} leave no steps for the seed or the experts");
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearningRate, nameof(LearningRate));
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ContextLength, 3, nameof(ContextLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
+    }
+
+    /// <summary>Optimizer and schedule of one model whose schedule lasts <paramref name="totalSteps"/>.</summary>
+    public TrainOptions Optimizer(int totalSteps) => new()
+    {
+        BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, TotalSteps = totalSteps, Seed = Seed,
+        Threads = Threads > 0 ? Threads : Environment.ProcessorCount,
+    };
+}

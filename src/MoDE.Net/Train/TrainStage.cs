@@ -1,0 +1,74 @@
+using MoDE.Data;
+using MoDE.Run;
+using MoDE.Split;
+
+namespace MoDE.Train;
+
+/// <summary>
+/// Stage 4: the seed model, one data expert per coarse cluster (each resuming from the seed's full state),
+/// and the equal-compute single-model baseline. A model whose final state exists is skipped; one whose
+/// unfinished state exists resumes from it. When <c>stop</c> is cancelled, the model in training saves its
+/// unfinished state at its next checkpoint and the stage throws <see cref="OperationCanceledException"/>.
+/// </summary>
+public static class TrainStage
+{
+    public const string Name = "train";
+
+    public static void Run(RunLayout run, ProtocolOptions options, TextWriter log, CancellationToken stop = default)
+    {
+        options.Validate();
+        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("train: done already, skipped"); return; }
+        var pairs = PairStore.Load(run.Pairs, run.Images);
+        int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
+        var experts = ExpertData.Load(run);
+
+        if (!File.Exists(run.Tokenizer))
+            CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);
+        var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
+        long[][] tokens = tokenizer.Encode(pairs.Pairs.Select(p => p.Caption).ToList());
+        var config = ClipConfig.Tiny(tokenizer.VocabSize, pairs.Images.Height);
+        var all = new TrainingData(pairs.Images, tokens, embedded, [], 0);
+
+        log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts x {options.ExpertSteps} steps; " +
+                      $"baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
+        Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
+        foreach (var expert in experts)
+        {
+            var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
+            Train(run, RunLayout.ExpertModelName(expert.Expert), () => TrainState.Load(run.Model(RunLayout.SeedModelName), options.Threads > 0 ? options.Threads : null),
+                data, options.Steps, options, log, stop);
+        }
+        int baselineSteps = options.BaselineSteps(experts.Count);
+        Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
+        StageMarker.MarkDone(run, Name, options);
+    }
+
+    /// <summary>Trains one model to <paramref name="untilStep"/>, saving its unfinished state on the way.</summary>
+    static void Train(RunLayout run, string model, Func<TrainState> start, TrainingData data, int untilStep, ProtocolOptions options, TextWriter log, CancellationToken stop)
+    {
+        if (File.Exists(run.Model(model))) { log.WriteLine($"train {model}: done already, skipped"); return; }
+        string unfinished = run.UnfinishedModel(model);
+        using var state = File.Exists(unfinished) ? TrainState.Load(unfinished, options.Threads > 0 ? options.Threads : null) : start();
+        if (File.Exists(unfinished)) log.WriteLine($"train {model}: resuming at step {state.Step}");
+        int first = state.Step;
+        var progress = new ConsoleProgress($"train {model}", untilStep - first, log);
+        while (state.Step < untilStep)
+        {
+            int next = Math.Min(untilStep, (state.Step / options.CheckpointEvery + 1) * options.CheckpointEvery);
+            Trainer.Train(state, data, next,
+                p => progress.Report(p.Step + 1 - first, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.PairsPerSecond:F0} pairs/s"),
+                run.TrainLog(model));
+            if (state.Step < untilStep)
+            {
+                state.Save(unfinished);
+                if (stop.IsCancellationRequested)
+                {
+                    log.WriteLine($"train {model}: stopped at step {state.Step}; the next run resumes from {unfinished}");
+                    stop.ThrowIfCancellationRequested();
+                }
+            }
+        }
+        state.Save(run.Model(model));
+        if (File.Exists(unfinished)) File.Delete(unfinished);
+    }
+}
