@@ -1,0 +1,84 @@
+namespace MoDE.Train;
+
+/// <summary>
+/// The data order: pass p is <see cref="TrainingData.Rows"/> plus a fresh sample of the out-of-cluster rows,
+/// shuffled, cut into full batches (the last partial batch is dropped). Everything is a pure function of
+/// (seed, pass), and the pass of a step is step / <see cref="StepsPerPass"/>, so a resumed run sees the same batches.
+/// </summary>
+public sealed class PassSampler
+{
+    readonly TrainingData _data;
+    readonly int _batchSize;
+    readonly int _seed;
+    int _cachedPass = -1;
+    int[] _cachedOrder = [];
+
+    public PassSampler(TrainingData data, int batchSize, int seed)
+    {
+        _data = data.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1, nameof(batchSize));
+        _batchSize = batchSize;
+        _seed = seed;
+        StepsPerPass = data.PairsPerPass / batchSize;
+        if (StepsPerPass == 0)
+            throw new ArgumentException($"{data.PairsPerPass} pairs per pass do not fill one batch of {batchSize}", nameof(data));
+    }
+
+    public int StepsPerPass { get; }
+
+    /// <summary>The pair indices of the batch for global step <paramref name="step"/>.</summary>
+    public ReadOnlySpan<int> Batch(int step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        int pass = step / StepsPerPass;
+        if (pass != _cachedPass)
+        {
+            _cachedOrder = Order(pass);
+            _cachedPass = pass;
+        }
+        return _cachedOrder.AsSpan(step % StepsPerPass * _batchSize, _batchSize);
+    }
+
+    /// <summary>All pairs of pass <paramref name="pass"/> in training order.</summary>
+    public int[] Order(int pass)
+    {
+        var random = new SplitMix64(((ulong)(uint)_seed << 32) | (uint)pass);
+        int sample = _data.OutOfClusterPerPass;
+        var order = new int[_data.Rows.Length + sample];
+        _data.Rows.CopyTo(order, 0);
+        if (sample > 0)
+        {
+            // A partial Fisher-Yates shuffle draws `sample` distinct out-of-cluster rows.
+            var pool = (int[])_data.OutOfClusterRows.Clone();
+            for (int i = 0; i < sample; i++)
+            {
+                int j = i + random.Below(pool.Length - i);
+                (pool[i], pool[j]) = (pool[j], pool[i]);
+            }
+            Array.Copy(pool, 0, order, _data.Rows.Length, sample);
+        }
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = random.Below(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): tiny, portable, and stable across .NET versions.</summary>
+    struct SplitMix64(ulong seed)
+    {
+        ulong _state = seed;
+
+        ulong Next()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        /// <summary>Uniform in 0..bound-1 (Lemire's multiply-shift; bias below 2^-32 for the sizes here).</summary>
+        public int Below(int bound) => (int)((Next() >> 32) * (ulong)bound >> 32);
+    }
+}

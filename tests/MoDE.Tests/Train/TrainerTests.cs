@@ -1,0 +1,116 @@
+using Xunit;
+using System.Security.Cryptography;
+using System.Text.Json;
+using MoDE.Train;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MoDE.Tests.Train;
+
+public class TrainerTests : IDisposable
+{
+    readonly string _folder = Directory.CreateTempSubdirectory("mode-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    static TrainOptions Options(int totalSteps) => new()
+    {
+        BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 3, TotalSteps = totalSteps, Seed = 11, Threads = 2,
+    };
+
+    [Fact]
+    public void TrainingLowersTheLossOnColourCaptions()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(64);
+        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 40));
+        var losses = new List<double>();
+        string log = Path.Combine(_folder, "train.jsonl");
+        Trainer.Train(state, data, untilStep: 40, p => losses.Add(p.Loss), log);
+
+        Assert.Equal(40, state.Step);
+        double first = losses.Take(3).Average(), last = losses.TakeLast(3).Average();
+        Assert.True(last < first - 1.0, $"loss {first:F3} -> {last:F3}");
+        var lines = File.ReadAllLines(log);
+        Assert.Equal(40, lines.Length);
+        using var json = JsonDocument.Parse(lines[^1]);
+        Assert.Equal(40, json.RootElement.GetProperty("step").GetDouble());
+        foreach (var key in new[] { "loss", "logit_scale", "lr", "pairs_per_s" })
+            Assert.True(json.RootElement.TryGetProperty(key, out _), key);
+    }
+
+    [Fact]
+    public void SaveLoadAndContinueEqualsTrainingStraightThrough()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(48);   // 1 step per pass at batch 32: every step a new pass
+        var config = SyntheticPairs.Config(tokenizer.VocabSize);
+        string path = Path.Combine(_folder, "state.bin");
+
+        using var straight = TrainState.Create(config, Options(totalSteps: 8));
+        Trainer.Train(straight, data, untilStep: 8);
+
+        using (var first = TrainState.Create(config, Options(totalSteps: 8)))
+        {
+            Trainer.Train(first, data, untilStep: 3);
+            first.Save(path);
+        }
+        using var resumed = TrainState.Load(path);
+        Assert.Equal(3, resumed.Step);
+        Trainer.Train(resumed, data, untilStep: 8);
+
+        Assert.Equal(8, resumed.Step);
+        AssertSameWeights(straight.Model, resumed.Model);
+    }
+
+    [Fact]
+    public void AnExpertContinuingFromTheSeedLeavesTheSeedFileAlone()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(64);
+        string seedPath = Path.Combine(_folder, "seed.bin");
+        using (var seed = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 6)))
+        {
+            Trainer.Train(seed, data, untilStep: 3);
+            seed.Save(seedPath);
+        }
+        byte[] before = SHA256.HashData(File.ReadAllBytes(seedPath));
+
+        var expertData = data with { Rows = Enumerable.Range(0, 40).ToArray(), OutOfClusterRows = Enumerable.Range(40, 24).ToArray(), OutOfClusterRatio = 0.5 };
+        using (var expert = TrainState.Load(seedPath))
+        {
+            Trainer.Train(expert, expertData, untilStep: 6);
+            expert.Save(Path.Combine(_folder, "expert.bin"));
+        }
+
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(seedPath)));
+        using var reloaded = TrainState.Load(seedPath);
+        Assert.Equal(3, reloaded.Step);
+    }
+
+    [Fact]
+    public void EncodersGiveUnitFeaturesPerItem()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(10);
+        using var model = new Clip(SyntheticPairs.Config(tokenizer.VocabSize));
+        var images = model.EncodeImages(data.Images, batchSize: 4);
+        var texts = model.EncodeTexts(tokenizer, ["a red square", "a blue square"], batchSize: 1);
+        Assert.Equal(10, images.Length);
+        Assert.Equal(2, texts.Length);
+        foreach (var feature in images.Concat(texts))
+        {
+            Assert.Equal(32, feature.Length);
+            Assert.Equal(1.0, Math.Sqrt(feature.Sum(v => (double)v * v)), 4);
+        }
+        Assert.True(model.training, "inference must restore training mode");
+    }
+
+    static void AssertSameWeights(nn.Module expected, nn.Module actual)
+    {
+        var a = expected.state_dict();
+        var b = actual.state_dict();
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var key in a.Keys)
+        {
+            double diff = (a[key] - b[key]).abs().max().item<float>();
+            Assert.True(diff == 0, $"{key} differs by {diff}");
+        }
+    }
+}
