@@ -56,7 +56,7 @@ public static class TrainStage
         {
             int next = Math.Min(untilStep, (state.Step / options.CheckpointEvery + 1) * options.CheckpointEvery);
             Trainer.Train(state, data, next,
-                p => progress.Report(p.Step + 1 - first, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.PairsPerSecond:F0} pairs/s"),
+                p => progress.Report(p.Step - first, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.PairsPerSecond:F0} pairs/s"),
                 run.TrainLog(model));
             if (state.Step < untilStep)
             {
