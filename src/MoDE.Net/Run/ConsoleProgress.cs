@@ -13,7 +13,7 @@ public sealed class ConsoleProgress
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly TextWriter _out;
     readonly bool _interactive;
-    TimeSpan _lastDraw = TimeSpan.MinValue;
+    TimeSpan _lastDraw = TimeSpan.Zero;
     long _lastLinePercent = -1;
 
     public ConsoleProgress(string label, long total, TextWriter output)
