@@ -41,4 +41,15 @@ public class ClipTests
         Assert.False(reference.allclose(model.EncodeText(changed)), "features ignore the caption");
         Assert.Equal([1L, 32L], reference.shape);
     }
+
+    [Fact]
+    public void ConfigRoundTripsThroughJson()
+    {
+        var config = ClipConfig.Tiny(vocabSize: 321);
+        var json = config.ToJson();
+        Assert.Contains("\"embed_dim\": 128", json);
+        var back = ClipConfig.FromJson(json);
+        Assert.Equal(config, back);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (config with { Text = config.Text with { Heads = 3 } }).Validate());
+    }
 }

@@ -86,6 +86,14 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void LoadRejectsOtherFiles()
+    {
+        string path = Path.Combine(_folder, "not-a-state.bin");
+        File.WriteAllText(path, "hello, world");
+        Assert.Throws<InvalidDataException>(() => TrainState.Load(path));
+    }
+
+    [Fact]
     public void EncodersGiveUnitFeaturesPerItem()
     {
         var (data, tokenizer) = SyntheticPairs.Data(10);
