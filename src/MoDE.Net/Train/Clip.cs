@@ -27,26 +27,65 @@ public sealed class Clip : Module<Tensor, Tensor, (Tensor ImageFeatures, Tensor 
     private readonly Parameter text_projection;
     private readonly Parameter logit_scale;
 
-    public Clip(ClipConfig config) : base(nameof(Clip))
+    /// <summary>A model initialised from <paramref name="seed"/> alone: every parameter is drawn from a private
+    /// generator, so the result does not depend on torch's global random state or on other threads using it.</summary>
+    public Clip(ClipConfig config, long seed = 0) : base(nameof(Clip))
     {
         Config = config.Validate();
         var text = config.Text;
         visual = new ConvImageEncoder(config.Vision, config.EmbedDim);
         token_embedding = Embedding(text.VocabSize, text.Width);
-        positional_embedding = Parameter(torch.empty(text.ContextLength, text.Width));
+        positional_embedding = Parameter(torch.zeros(text.ContextLength, text.Width));
         transformer = new ModuleList<ResidualAttentionBlock>();
         for (int i = 0; i < text.Layers; i++) transformer.Add(new ResidualAttentionBlock(text.Width, text.Heads));
         ln_final = LayerNorm(text.Width);
-        text_projection = Parameter(torch.empty(text.Width, config.EmbedDim));
+        text_projection = Parameter(torch.zeros(text.Width, config.EmbedDim));
         logit_scale = Parameter(torch.tensor(InitialLogitScale, ScalarType.Float32));
-        using (torch.no_grad())
-        {
-            // Initialisation of open_clip's text tower.
-            init.normal_(token_embedding.weight!, std: 0.02);
-            init.normal_(positional_embedding, std: 0.01);
-            init.normal_(text_projection, std: Math.Pow(text.Width, -0.5));
-        }
         RegisterComponents();
+        using var generator = new Generator((ulong)seed);
+        Initialize(generator);
+    }
+
+    /// <summary>PyTorch's default initialisation for linear, convolution and norm layers, and open_clip's for the
+    /// text tower's embeddings and projection, drawn in a fixed order from <paramref name="generator"/>.</summary>
+    void Initialize(Generator generator)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            switch (module)
+            {
+                case TorchSharp.Modules.Linear or TorchSharp.Modules.Conv2d:
+                    // PyTorch's kaiming_uniform_(a = sqrt(5)) and bias rule both come to U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+                    var weight = module.get_parameter("weight")!;
+                    double bound = 1 / Math.Sqrt(weight.numel() / weight.shape[0]);
+                    Uniform(weight, bound, generator);
+                    if (module.get_parameter("bias") is Parameter bias) Uniform(bias, bound, generator);
+                    break;
+                case TorchSharp.Modules.LayerNorm or TorchSharp.Modules.GroupNorm:
+                    // TorchSharp 0.107's GroupNorm leaves its affine parameters uninitialised (garbage, even NaN).
+                    init.ones_(module.get_parameter("weight")!);
+                    init.zeros_(module.get_parameter("bias")!);
+                    break;
+            }
+        }
+        Normal(token_embedding.weight!, 0.02, generator);
+        Normal(positional_embedding, 0.01, generator);
+        Normal(text_projection, Math.Pow(Config.Text.Width, -0.5), generator);
+        logit_scale.fill_(InitialLogitScale);
+    }
+
+    // TorchSharp 0.107's init.uniform_ / init.normal_ accept a generator but ignore it; torch.rand / torch.randn honour it.
+    static void Uniform(Tensor parameter, double bound, Generator generator)
+    {
+        using var draw = torch.rand(parameter.shape, generator: generator);
+        parameter.copy_(draw.mul_(2 * bound).sub_(bound));
+    }
+
+    static void Normal(Tensor parameter, double std, Generator generator)
+    {
+        using var draw = torch.randn(parameter.shape, generator: generator);
+        parameter.copy_(draw.mul_(std));
     }
 
     public ClipConfig Config { get; }

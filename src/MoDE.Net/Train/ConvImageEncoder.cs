@@ -25,14 +25,7 @@ public sealed class ConvImageEncoder : Module<Tensor, Tensor>
         for (int i = 0; i < config.Layers; i++)
         {
             int width = config.Width << i;
-            var norm = GroupNorm(NormGroups, width);
-            using (torch.no_grad())
-            {
-                // TorchSharp 0.107's GroupNorm leaves its affine parameters uninitialised (garbage, even NaN):
-                // set PyTorch's defaults, gain 1 and bias 0.
-                init.ones_(norm.weight!);
-                init.zeros_(norm.bias!);
-            }
+            var norm = GroupNorm(NormGroups, width); // affine parameters set by Clip's initialisation
             blocks.Add(Sequential(
                 ("conv", Conv2d(channels, width, kernel_size: 3, padding: 1, bias: false)),
                 ("norm", norm),

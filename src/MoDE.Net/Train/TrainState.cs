@@ -23,8 +23,8 @@ public sealed class TrainState : IDisposable
     {
         Config = config.Validate();
         Options = options.Validate();
-        torch.manual_seed(options.Seed);
-        Model = new Clip(config);
+        torch.manual_seed(options.Seed); // for anything drawing on torch's global generator; the weights use their own
+        Model = new Clip(config, options.Seed);
         var (decayed, notDecayed) = WeightDecayGroups.Split(Model);
         Optimizer = torch.optim.AdamW(
             [
@@ -34,7 +34,7 @@ public sealed class TrainState : IDisposable
             options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
     }
 
-    /// <summary>A fresh run: the model initialised from torch.manual_seed(options.Seed), step 0.</summary>
+    /// <summary>A fresh run at step 0, the model initialised from options.Seed.</summary>
     public static TrainState Create(ClipConfig config, TrainOptions options)
     {
         ArgumentNullException.ThrowIfNull(config);

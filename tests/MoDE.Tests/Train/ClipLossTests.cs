@@ -30,7 +30,7 @@ public class ClipLossTests
     public void LogitScaleClampStopsItsGradient()
     {
         using var scope = torch.NewDisposeScope();
-        var features = nn.functional.normalize(torch.randn(4, 8, generator: torch.manual_seed(1)), dim: -1);
+        var features = nn.functional.normalize(torch.linspace(-1, 1, 32).view(4, 8), dim: -1);
         var scale = torch.tensor(5.0f, requires_grad: true);
         ClipLoss.Compute(features, features.flip(0), scale).backward();
         Assert.Equal(0f, scale.grad!.item<float>());

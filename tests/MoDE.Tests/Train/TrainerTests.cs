@@ -41,7 +41,7 @@ public class TrainerTests : IDisposable
     [Fact]
     public void SaveLoadAndContinueEqualsTrainingStraightThrough()
     {
-        var (data, tokenizer) = SyntheticPairs.Data(48);   // 1 step per pass at batch 32: every step a new pass
+        var (data, tokenizer) = SyntheticPairs.Data(96);   // 3 steps per pass at batch 32: stop mid-pass, cross passes
         var config = SyntheticPairs.Config(tokenizer.VocabSize);
         string path = Path.Combine(_folder, "state.bin");
 
@@ -50,11 +50,11 @@ public class TrainerTests : IDisposable
 
         using (var first = TrainState.Create(config, Options(totalSteps: 8)))
         {
-            Trainer.Train(first, data, untilStep: 3);
+            Trainer.Train(first, data, untilStep: 4);
             first.Save(path);
         }
         using var resumed = TrainState.Load(path);
-        Assert.Equal(3, resumed.Step);
+        Assert.Equal(4, resumed.Step);
         Trainer.Train(resumed, data, untilStep: 8);
 
         Assert.Equal(8, resumed.Step);
@@ -86,6 +86,14 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void LoadRejectsOtherFiles()
+    {
+        string path = Path.Combine(_folder, "not-a-state.bin");
+        File.WriteAllText(path, "hello, world");
+        Assert.Throws<InvalidDataException>(() => TrainState.Load(path));
+    }
+
+    [Fact]
     public void EncodersGiveUnitFeaturesPerItem()
     {
         var (data, tokenizer) = SyntheticPairs.Data(10);
@@ -100,6 +108,19 @@ public class TrainerTests : IDisposable
             Assert.Equal(1.0, Math.Sqrt(feature.Sum(v => (double)v * v)), 4);
         }
         Assert.True(model.training, "inference must restore training mode");
+    }
+
+    [Fact]
+    public void TrainingAndInferenceLeaveNoLiveTensorsBehind()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(64);
+        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 8));
+        Trainer.Train(state, data, untilStep: 2); // gradients now exist
+        long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Trainer.Train(state, data, untilStep: 6);
+        state.Model.EncodeImages(data.Images, batchSize: 16);
+        state.Model.EncodeTexts(tokenizer, ["a red square"]);
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     static void AssertSameWeights(nn.Module expected, nn.Module actual)
