@@ -8,7 +8,8 @@ using MoDE.Train;
 namespace MoDE.Eval;
 
 /// <summary>
-/// Stage 5: zero-shot accuracy on every task of the run for the equal-compute baseline, each expert alone,
+/// Stage 5: zero-shot accuracy on every task of the run for the equal-compute baseline, the single model on
+/// the experts' schedule (the paper's baseline), each expert alone,
 /// the uniform ensemble, the routed ensemble (released-code formula, the default, and the paper's formula),
 /// the max over experts, and the best single expert in hindsight (an oracle).
 /// </summary>
@@ -26,17 +27,18 @@ public static class EvalStage
         int n = clusters.CoarseCount;
         int? threads = options.Threads > 0 ? options.Threads : null;
 
-        var progress = new ConsoleProgress("eval", tasks.Count * (n + 1), log);
         using var encoder = CaptionEncoder.MiniLM(options.Threads);
         var routing = tasks.Select(t => TaskMetadata.Embed(t, encoder)).ToList();
         var code = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.ReleasedCode)).ToList();
         var paper = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.Paper)).ToList();
 
-        // logits[model][task]; model n is the baseline
-        var logits = new float[n + 1][][];
-        for (int model = 0; model <= n; model++)
+        // logits[model][task]; models 0..n-1 are the experts, then the single model, then the baseline
+        string[] models = [.. Enumerable.Range(0, n).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        var progress = new ConsoleProgress("eval", tasks.Count * models.Length, log);
+        var logits = new float[models.Length][][];
+        for (int model = 0; model < models.Length; model++)
         {
-            string name = model < n ? RunLayout.ExpertModelName(model) : RunLayout.BaselineModelName;
+            string name = models[model];
             using var state = TrainState.Load(run.Model(name), threads);
             logits[model] = new float[tasks.Count][];
             for (int t = 0; t < tasks.Count; t++)
@@ -53,7 +55,8 @@ public static class EvalStage
         var experts = Enumerable.Range(0, n).Select(c => PerTask(t => logits[c][t])).ToArray();
         var methods = new List<Results.Method>
         {
-            new("baseline", $"one model trained for the seed's and all {n} experts' steps together (equal compute)", PerTask(t => logits[n][t])),
+            new("baseline", $"one model trained from scratch for the seed's and all {n} experts' steps together (equal compute)", PerTask(t => logits[n + 1][t])),
+            new("single", "the seed continued on all data for the experts' steps (the paper's baseline: same schedule as one expert)", PerTask(t => logits[n][t])),
         };
         methods.AddRange(experts.Select((a, c) => new Results.Method($"expert {c}", $"data expert {c} alone", a)));
         methods.Add(new("uniform", "all experts with equal weight", PerTask(t => Ensemble.Combine(ExpertLogits(t), Ensemble.Uniform(n)))));

@@ -36,13 +36,14 @@ public sealed class RunLayout(string root)
     public string ExpertRows(int expert) => In("split", $"expert_{expert}.npy");
     public string SplitReport => In("split", "report.json");
 
-    // train: tokenizer, then per model ("seed", "expert_0".., "baseline") its final state, the state of an
+    // train: tokenizer, then per model ("seed", "expert_0".., "single", "baseline") its final state, the state of an
     // unfinished run (resumed from), and its JSONL log
     public string Tokenizer => In("train", "tokenizer.json");
     public string Model(string model) => In("train", $"{model}.ckpt");
     public string UnfinishedModel(string model) => In("train", $"{model}.partial.ckpt");
     public string TrainLog(string model) => In("train", $"{model}.jsonl");
     public const string SeedModelName = "seed";
+    public const string SingleModelName = "single";
     public const string BaselineModelName = "baseline";
     public static string ExpertModelName(int expert) => $"expert_{expert}";
 

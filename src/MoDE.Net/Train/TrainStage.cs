@@ -5,8 +5,9 @@ using MoDE.Split;
 namespace MoDE.Train;
 
 /// <summary>
-/// Stage 4: the seed model, one data expert per coarse cluster (each resuming from the seed's full state),
-/// and the equal-compute single-model baseline. A model whose final state exists is skipped; one whose
+/// Stage 4: the seed model; one data expert per coarse cluster, each resuming from the seed's full state; the
+/// seed continued on all data to the end of the same schedule (the paper's single-model baseline, "single");
+/// and the equal-compute baseline, trained from scratch for as many steps as the seed and all experts together. A model whose final state exists is skipped; one whose
 /// unfinished state exists resumes from it. When <c>stop</c> is cancelled, the model in training saves its
 /// unfinished state at its next checkpoint and the stage throws <see cref="OperationCanceledException"/>.
 /// </summary>
@@ -29,8 +30,8 @@ public static class TrainStage
         var config = ClipConfig.Tiny(tokenizer.VocabSize, pairs.Images.Height);
         var all = new TrainingData(pairs.Images, tokens, embedded, [], 0);
 
-        log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts x {options.ExpertSteps} steps; " +
-                      $"baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
+        log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
+                      $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
         Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts)
         {
@@ -38,6 +39,8 @@ public static class TrainStage
             Train(run, RunLayout.ExpertModelName(expert.Expert), () => TrainState.Load(run.Model(RunLayout.SeedModelName), options.Threads > 0 ? options.Threads : null),
                 data, options.Steps, options, log, stop);
         }
+        Train(run, RunLayout.SingleModelName, () => TrainState.Load(run.Model(RunLayout.SeedModelName), options.Threads > 0 ? options.Threads : null),
+            all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
         Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
         StageMarker.MarkDone(run, Name, options);

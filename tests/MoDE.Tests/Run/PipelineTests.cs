@@ -27,7 +27,7 @@ public class PipelineTests
             run.Pairs, run.Images, run.Preview, run.CaptionEmbeddings, run.EmbeddedPairs, run.EmbedReport,
             run.FineCenters, run.CoarseCenters, run.FineAssignment, run.FineToCoarse, run.ClusterReport,
             run.ExpertRows(0), run.ExpertRows(1), run.SplitReport, run.Tokenizer,
-            run.Model(RunLayout.SeedModelName), run.Model("expert_0"), run.Model("expert_1"), run.Model(RunLayout.BaselineModelName),
+            run.Model(RunLayout.SeedModelName), run.Model("expert_0"), run.Model("expert_1"), run.Model(RunLayout.SingleModelName), run.Model(RunLayout.BaselineModelName),
             run.TrainLog(RunLayout.SeedModelName), run.ResultsJson, run.ResultsMarkdown,
         ];
         Assert.All(artifacts, path => Assert.True(File.Exists(path), $"missing {path}"));
