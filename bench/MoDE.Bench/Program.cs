@@ -72,5 +72,5 @@ static void KMeansAssign(int count)
     Console.WriteLine($"assign {count} x {dimension} points to k = {k} centers, {Environment.ProcessorCount} cores");
     Console.WriteLine($"  SIMD loop (TensorPrimitives.Distance)  {loopSeconds:F3} s  {gflop / loopSeconds,6:F1} GFLOP/s");
     Console.WriteLine($"  KMeans.Nearest (libtorch GEMM chunks)  {gemmSeconds:F3} s  {gflop / gemmSeconds,6:F1} GFLOP/s   ratio {loopSeconds / gemmSeconds:F1}x");
-    Console.WriteLine($"  same nearest center for {agree}/{count} points (ties and float rounding explain the rest)");
+    Console.WriteLine($"  same nearest center for {agree}/{count} points" + (agree < count ? " (the rest are near-ties decided by float rounding)" : ""));
 }

@@ -28,6 +28,7 @@ var noise = new Option<double?>("--noise") { Description = "Share of noisy pairs
 var fine = new Option<int?>("--fine", "-m") { Description = "Fine clusters m (default 64)" };
 var experts = new Option<int?>("--experts", "-n") { Description = "Coarse clusters n = data experts (default 4)" };
 var steps = new Option<int?>("--steps") { Description = "Steps of one expert's schedule, seed part included (default 400)" };
+var seedShare = new Option<double?>("--seed-share") { Description = "Share of the schedule trained as the seed model (default 27/32, as the paper)" };
 var batch = new Option<int?>("--batch") { Description = "Training batch size (default 256)" };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 
@@ -40,6 +41,7 @@ RunOptions Options(ParseResult p)
     if (p.GetValue(fine) is int m) o = o with { Cluster = o.Cluster with { FineClusters = m } };
     if (p.GetValue(experts) is int e) o = o with { Cluster = o.Cluster with { CoarseClusters = e } };
     if (p.GetValue(steps) is int t) o = o with { Train = o.Train with { Steps = t } };
+    if (p.GetValue(seedShare) is double share) o = o with { Train = o.Train with { SeedShare = share } };
     if (p.GetValue(batch) is int b) o = o with { Train = o.Train with { BatchSize = b } };
     if (p.GetValue(threads) is int th)
         o = o with { Embed = o.Embed with { Threads = th }, Train = o.Train with { Threads = th }, Eval = o.Eval with { Threads = th } };
@@ -83,7 +85,7 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
     Console.WriteLine(results.ToTable());
     Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-}, seed, pairs, noise, fine, experts, steps, batch, threads));
+}, seed, pairs, noise, fine, experts, steps, seedShare, batch, threads));
 root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
     (run, o) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
 root.Subcommands.Add(Verb("embed", "Embed every caption with all-MiniLM-L6-v2 (ONNX Runtime)",
@@ -93,7 +95,7 @@ root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced c
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
     (run, o) => ExpertData.Run(run, o.Split, Console.Out)));
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
-    (run, o) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, batch, threads));
+    (run, o) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, seedShare, batch, threads));
 root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
     (run, o) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
 root.Subcommands.Add(Verb("report", "Print the results table of a finished run",
