@@ -64,21 +64,4 @@ public sealed class PassSampler
         }
         return order;
     }
-
-    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): tiny, portable, and stable across .NET versions.</summary>
-    struct SplitMix64(ulong seed)
-    {
-        ulong _state = seed;
-
-        ulong Next()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>Uniform in 0..bound-1 (Lemire's multiply-shift; bias below 2^-32 for the sizes here).</summary>
-        public int Below(int bound) => (int)((Next() >> 32) * (ulong)bound >> 32);
-    }
 }

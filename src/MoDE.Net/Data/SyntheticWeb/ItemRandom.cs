@@ -17,13 +17,7 @@ internal static class ItemRandom
         return new Random((int)(x >> 33));
     }
 
-    static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    static ulong Mix(ulong z) => SplitMix64.Mix(z + SplitMix64.Gamma);
 
     public static float Range(this Random rng, double min, double max) => (float)(min + rng.NextDouble() * (max - min));
 
