@@ -36,6 +36,10 @@ public sealed record ProtocolOptions
     [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
     public int Threads { get; init; }
 
+    /// <summary>The thread count to impose on a loaded state, or null to keep the one it was saved with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int? ThreadCount => Threads > 0 ? Threads : null;
+
     public int SeedSteps => (int)Math.Round(Steps * SeedShare);
     public int ExpertSteps => Steps - SeedSteps;
 
@@ -60,6 +64,6 @@ public sealed record ProtocolOptions
     public TrainOptions Optimizer(int totalSteps) => new()
     {
         BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, TotalSteps = totalSteps, Seed = Seed,
-        Threads = Threads > 0 ? Threads : Environment.ProcessorCount,
+        Threads = ThreadCount ?? Environment.ProcessorCount,
     };
 }

@@ -32,15 +32,14 @@ public static class TrainStage
 
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
+        TrainState FromSeed() => TrainState.Load(run.Model(RunLayout.SeedModelName), options.ThreadCount);
         Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts)
         {
             var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
-            Train(run, RunLayout.ExpertModelName(expert.Expert), () => TrainState.Load(run.Model(RunLayout.SeedModelName), options.Threads > 0 ? options.Threads : null),
-                data, options.Steps, options, log, stop);
+            Train(run, RunLayout.ExpertModelName(expert.Expert), FromSeed, data, options.Steps, options, log, stop);
         }
-        Train(run, RunLayout.SingleModelName, () => TrainState.Load(run.Model(RunLayout.SeedModelName), options.Threads > 0 ? options.Threads : null),
-            all, options.Steps, options, log, stop);
+        Train(run, RunLayout.SingleModelName, FromSeed, all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
         Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
         StageMarker.MarkDone(run, Name, options);
@@ -51,7 +50,7 @@ public static class TrainStage
     {
         if (File.Exists(run.Model(model))) { log.WriteLine($"train {model}: done already, skipped"); return; }
         string unfinished = run.UnfinishedModel(model);
-        using var state = File.Exists(unfinished) ? TrainState.Load(unfinished, options.Threads > 0 ? options.Threads : null) : start();
+        using var state = File.Exists(unfinished) ? TrainState.Load(unfinished, options.ThreadCount) : start();
         if (File.Exists(unfinished)) log.WriteLine($"train {model}: resuming at step {state.Step}");
         int first = state.Step;
         var progress = new ConsoleProgress($"train {model}", untilStep - first, log);
