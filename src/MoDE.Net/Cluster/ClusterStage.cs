@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MoDE.Data;
+using MoDE.Embed;
 using MoDE.Run;
 
 namespace MoDE.Cluster;
@@ -20,6 +21,7 @@ public static class ClusterStage
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("cluster: done already, skipped"); return; }
+        StageMarker.Require(run, Name, EmbedStage.Name);
         var (embeddings, rows, dimension) = Npy.ReadMatrix(run.CaptionEmbeddings);
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
         if (pairRows.Length != rows) throw new InvalidDataException($"{run.EmbeddedPairs}: {pairRows.Length} rows for {rows} embeddings");

@@ -19,6 +19,7 @@ public static class EmbedStage
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("embed: done already, skipped"); return; }
+        StageMarker.Require(run, Name, IngestStage.Name);
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();

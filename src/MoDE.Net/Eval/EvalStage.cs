@@ -20,6 +20,7 @@ public static class EvalStage
     public static Results Run(RunLayout run, EvalOptions options, TextWriter log)
     {
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("eval: done already, skipped"); return Results.Load(run); }
+        StageMarker.Require(run, Name, TrainStage.Name);
         var tasks = TaskStore.LoadAll(run.TasksFolder);
         if (tasks.Count == 0) throw new InvalidOperationException($"{run.TasksFolder}: no task folders (task.json) to evaluate");
         var clusters = ClusterHierarchy.Load(run);

@@ -24,6 +24,15 @@ public static class StageMarker
         return true;
     }
 
+    /// <summary>Throws, naming the missing stage, unless every stage in <paramref name="before"/> has finished.</summary>
+    public static void Require(RunLayout run, string stage, params string[] before)
+    {
+        foreach (string needed in before)
+            if (!File.Exists(run.Done(needed)))
+                throw new InvalidOperationException(
+                    $"{run.Root}: stage '{stage}' needs stage '{needed}' first ({run.Done(needed)} is missing); run `mode {needed} --run {run.Root}`, or `mode run`");
+    }
+
     public static void MarkDone<T>(RunLayout run, string stage, T options) =>
         AtomicFile.WriteAllText(run.Done(stage), JsonSerializer.Serialize(options, Json) + "\n");
 }

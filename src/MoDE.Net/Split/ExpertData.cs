@@ -19,6 +19,7 @@ public sealed record ExpertData(int Expert, int[] Rows, int[] OutOfClusterRows, 
     {
         options.Validate();
         if (StageMarker.IsDone(run, StageName, options)) { log.WriteLine("split: done already, skipped"); return; }
+        StageMarker.Require(run, StageName, ClusterStage.Name);
         var hierarchy = ClusterHierarchy.Load(run);
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
         int[] expertOf = hierarchy.ExpertOfCaption();

@@ -19,6 +19,7 @@ public static class TrainStage
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("train: done already, skipped"); return; }
+        StageMarker.Require(run, Name, ExpertData.StageName);
         var pairs = PairStore.Load(run.Pairs, run.Images);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
         var experts = ExpertData.Load(run);
