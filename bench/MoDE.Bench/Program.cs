@@ -7,11 +7,12 @@ using MoDE.Embed;
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|kmeans] [count]
 
 string which = args.Length > 0 ? args[0] : "embed";
-int count = args.Length > 1 ? int.Parse(args[1]) : 0;
+int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
 switch (which)
 {
     case "embed": Embed(count > 0 ? count : 4096); break;
     case "kmeans": KMeansAssign(count > 0 ? count : 50_000); break;
+    case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, kmeans)"); return 1;
 }
 return 0;
@@ -42,10 +43,50 @@ static void Embed(int count)
     Console.WriteLine($"  lowest cosine between the two outputs: {minCosine:F6}");
 }
 
+// k-means on the points in FOLDER/points.npy from the centers in FOLDER/init.npy (both written by
+// bench/kmeans_peers.py, which runs faiss and scikit-learn on the same files): seconds per iteration, objective.
+static void KMeansFit(string folder, int k, int iterations)
+{
+    var (points, n, dimension) = MoDE.Run.Npy.ReadMatrix(Path.Combine(folder, "points.npy"));
+    var (init, kInit, _) = MoDE.Run.Npy.ReadMatrix(Path.Combine(folder, "init.npy"));
+    if (kInit != k) throw new ArgumentException($"init.npy holds {kInit} centers, asked for k = {k}");
+    var options = new KMeansOptions
+    {
+        K = k, Iterations = iterations, Metric = KMeansMetric.SquaredEuclidean, Tolerance = 0, MaxPointsPerCentroid = int.MaxValue / k,
+    };
+    KMeans.Fit(points.AsSpan(0, 4 * k * dimension).ToArray(), dimension, options with { Iterations = 1 }, initialCenters: init); // warm-up
+    var clock = Stopwatch.StartNew();
+    var result = KMeans.Fit(points, dimension, options, initialCenters: init);
+    double seconds = clock.Elapsed.TotalSeconds;
+    double objective = result.Objective(points);
+    double gflop = 2.0 * n * k * dimension * iterations / 1e9;
+    Console.WriteLine($"MoDE.NET  {seconds / iterations,7:F3} s/iteration  {gflop / seconds,6:F1} GFLOP/s  objective {objective:F2}  ({TorchSharp.torch.get_num_threads()} libtorch threads)");
+    Console.WriteLine($"matmul rate: 4096x4096x4096 {MatmulRate(4096, 4096, 4096):F1} GFLOP/s; " +
+                      $"one assignment chunk ({KMeans.DefaultChunkRows}x{dimension} by {dimension}x{k}) {MatmulRate(KMeans.DefaultChunkRows, dimension, k):F1} GFLOP/s");
+}
+
+// GFLOP/s of a float32 [m x inner] by [inner x n] product through libtorch, best of 5 after a warm-up.
+static double MatmulRate(int m, int inner, int n)
+{
+    using var scope = TorchSharp.torch.NewDisposeScope();
+    var a = TorchSharp.torch.randn(m, inner);
+    var b = TorchSharp.torch.randn(inner, n);
+    a.mm(b).Dispose();
+    double best = double.MaxValue;
+    for (int i = 0; i < 5; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        a.mm(b).Dispose();
+        best = Math.Min(best, clock.Elapsed.TotalSeconds);
+    }
+    return 2.0 * m * inner * n / best / 1e9;
+}
+
 // Nearest-center assignment: a scalar loop over points and centers against KMeans.Nearest (one GEMM a chunk).
 static void KMeansAssign(int count)
 {
-    const int dimension = 384, k = 256;
+    const int dimension = 384;
+    int k = int.TryParse(Environment.GetEnvironmentVariable("MODE_BENCH_K"), out int kk) ? kk : 256;
     var random = new Random(1);
     var points = Enumerable.Range(0, count * dimension).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
     KMeans.Normalize(points, dimension);

@@ -22,9 +22,11 @@ public sealed record KMeansResult(float[] Centers, int K, int Dimension, KMeansM
 /// </summary>
 public static class KMeans
 {
-    const int ChunkRows = 16_384;
+    /// <summary>Points per GEMM in <see cref="Nearest"/>: 16,384 x K floats (64 MB at K = 1024) bounds the memory.</summary>
+    public const int DefaultChunkRows = 16_384;
 
-    public static KMeansResult Fit(float[] points, int dimension, KMeansOptions options, TextWriter? log = null)
+    /// <param name="initialCenters">K x dimension starting centers; null draws K distinct points with the seed.</param>
+    public static KMeansResult Fit(float[] points, int dimension, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null)
     {
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -44,7 +46,9 @@ public static class KMeans
             sample = Rows(points, chosen, dimension);
             n = chosen.Length;
         }
-        float[] centers = Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
+        if (initialCenters is not null && initialCenters.Length != k * dimension)
+            throw new ArgumentException($"{initialCenters.Length} floats are not {k} centers of {dimension}", nameof(initialCenters));
+        float[] centers = initialCenters is not null ? (float[])initialCenters.Clone() : Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
         if (options.Metric == KMeansMetric.Spherical) Normalize(centers, dimension);
         var history = new List<KMeansIteration>();
         for (int iteration = 0; iteration < options.Iterations; iteration++)
@@ -73,31 +77,32 @@ public static class KMeans
     }
 
     /// <summary>
-    /// Nearest center of every point by squared euclidean distance, ||x||^2 - 2 x.c + ||c||^2, computed a chunk
-    /// of points at a time through one GEMM.
+    /// Nearest center of every point by squared euclidean distance, ||x||^2 - 2 x.c + ||c||^2. The center norms are
+    /// computed once; each chunk of <paramref name="chunkRows"/> points costs one GEMM fused with the norm add
+    /// (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
     /// </summary>
-    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension)
+    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         int n = points.Length / dimension, k = centers.Length / dimension;
         var assignment = new int[n];
         var distances = new float[n];
         using var scope = NewDisposeScope();
         var c = tensor(centers, [k, dimension]);
+        var cT = c.t().contiguous();              // [dimension, k]
         var cNorm = c.pow(2).sum(1).unsqueeze(0); // [1, k]
-        for (int start = 0; start < n; start += ChunkRows)
+        for (int start = 0; start < n; start += chunkRows)
         {
             using var chunkScope = NewDisposeScope();
-            int rows = Math.Min(ChunkRows, n - start);
+            int rows = Math.Min(chunkRows, n - start);
             var x = tensor(points.AsSpan(start * dimension, rows * dimension).ToArray(), [rows, dimension]);
-            var d = x.pow(2).sum(1, keepdim: true) - 2 * x.mm(c.t()) + cNorm; // [rows, k]
-            var (min, argmin) = d.min(1);
-            var mins = min.clamp_min(0).data<float>().ToArray();
-            var args = argmin.data<long>().ToArray();
-            for (int i = 0; i < rows; i++)
-            {
-                assignment[start + i] = (int)args[i];
-                distances[start + i] = mins[i];
-            }
+            var partial = cNorm.addmm(x, cT, beta: 1, alpha: -2);  // [rows, k]: ||c||^2 - 2 x.c
+            var (min, argmin) = partial.min(1);
+            var xNorm = x.pow(2).sum(1);                          // [rows]
+            var best = (min + xNorm).clamp_min(0);
+            best.data<float>().CopyTo(distances, start);
+            var args = argmin.data<long>();
+            for (int i = 0; i < rows; i++) assignment[start + i] = (int)args[i];
         }
         return (assignment, distances);
     }
@@ -141,6 +146,7 @@ public static class KMeans
     {
         var counts = new int[k];
         foreach (int a in assignment) counts[a]++;
+        if (Array.IndexOf(counts, 0) < 0) return 0;
         int relocated = 0;
         int[] byDistance = Enumerable.Range(0, assignment.Length).OrderByDescending(i => distances[i]).ThenBy(i => i).ToArray();
         int next = 0;

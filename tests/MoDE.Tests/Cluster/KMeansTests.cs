@@ -88,3 +88,51 @@ public class KMeansTests
         Assert.All(result.Iterations, i => Assert.True(i.ImbalanceFactor >= 1.0 - 1e-9));
     }
 }
+
+public class KMeansAssignmentTests
+{
+    [Fact]
+    public void AssignmentInChunksEqualsAssignmentInOnePiece()
+    {
+        var points = KMeansTests.Blobs(3000, 16, 10, seed: 31);
+        var centers = KMeansTests.Blobs(40, 16, 40, seed: 32);
+        var whole = KMeans.Nearest(points, centers, 16, chunkRows: 3000);
+        var chunked = KMeans.Nearest(points, centers, 16, chunkRows: 7);
+        Assert.Equal(whole.Assignment, chunked.Assignment);
+        Assert.Equal(whole.Distances, chunked.Distances);
+        // And it is the true nearest center.
+        for (int i = 0; i < 3000; i += 97)
+        {
+            var x = points.AsSpan(i * 16, 16).ToArray();
+            int best = Enumerable.Range(0, 40).MinBy(c => System.Numerics.Tensors.TensorPrimitives.Distance(x, centers.AsSpan(c * 16, 16)));
+            Assert.Equal(best, whole.Assignment[i]);
+        }
+    }
+
+    [Fact]
+    public void SphericalCentersHaveUnitNorm()
+    {
+        var points = KMeansTests.Blobs(1000, 8, 5, seed: 33);
+        var result = KMeans.Fit(points, 8, new KMeansOptions { K = 7, Iterations = 8, Metric = KMeansMetric.Spherical });
+        for (int c = 0; c < 7; c++)
+            Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(result.Centers.AsSpan(c * 8, 8)), 5);
+    }
+
+    [Fact]
+    public void GivenInitialCentersAreTheStartingPoint()
+    {
+        var points = KMeansTests.Blobs(500, 8, 4, seed: 34);
+        float[] init = points[..(4 * 8)];
+        var options = new KMeansOptions { K = 4, Iterations = 1, Metric = KMeansMetric.SquaredEuclidean, Tolerance = 0 };
+        var result = KMeans.Fit(points, 8, options, initialCenters: init);
+        // One Lloyd step from these centers: the new centers are the means of the points nearest to each.
+        var (assignment, _) = KMeans.Nearest(points, init, 8);
+        for (int c = 0; c < 4; c++)
+        {
+            var members = Enumerable.Range(0, 500).Where(i => assignment[i] == c).ToList();
+            for (int j = 0; j < 8; j++)
+                Assert.Equal(members.Average(i => (double)points[i * 8 + j]), result.Centers[c * 8 + j], 4);
+        }
+        Assert.Throws<ArgumentException>(() => KMeans.Fit(points, 8, options, initialCenters: new float[5]));
+    }
+}
