@@ -1,4 +1,5 @@
 using MoDE.Data;
+using MoDE.Route;
 using MoDE.Train;
 
 namespace MoDE.Eval;
@@ -14,16 +15,10 @@ public static class ZeroShotClassifier
     public static float[] Logits(Clip model, CaptionTokenizer tokenizer, ZeroShotTask task)
     {
         float[][] images = model.EncodeImages(task.Images);
-        int classes = task.Classes.Count, dimension = images.Length > 0 ? images[0].Length : 0;
+        int classes = task.Classes.Count;
         var classWeights = new float[classes][];
         for (int c = 0; c < classes; c++)
-        {
-            float[][] prompts = model.EncodeTexts(tokenizer, task.Prompts(c).ToList());
-            var mean = new float[prompts[0].Length];
-            foreach (var p in prompts) System.Numerics.Tensors.TensorPrimitives.Add(mean, p, mean);
-            System.Numerics.Tensors.TensorPrimitives.Divide(mean, System.Numerics.Tensors.TensorPrimitives.Norm(mean), mean);
-            classWeights[c] = mean;
-        }
+            classWeights[c] = ClassEmbedding.FromPrompts(model.EncodeTexts(tokenizer, task.Prompts(c).ToList()));
         var logits = new float[images.Length * classes];
         for (int i = 0; i < images.Length; i++)
             for (int c = 0; c < classes; c++)

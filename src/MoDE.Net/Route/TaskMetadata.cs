@@ -14,14 +14,7 @@ public sealed record TaskMetadata(string Task, IReadOnlyList<string> Classes, fl
     {
         var embeddings = new float[task.Classes.Count][];
         for (int c = 0; c < task.Classes.Count; c++)
-        {
-            float[][] prompts = encoder.Encode(task.Prompts(c).ToList());
-            var mean = new float[encoder.Dimension];
-            foreach (var prompt in prompts) System.Numerics.Tensors.TensorPrimitives.Add(mean, prompt, mean);
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(mean);
-            System.Numerics.Tensors.TensorPrimitives.Divide(mean, norm, mean);
-            embeddings[c] = mean;
-        }
+            embeddings[c] = ClassEmbedding.FromPrompts(encoder.Encode(task.Prompts(c).ToList()));
         return new TaskMetadata(task.Name, task.Classes, embeddings);
     }
 }
