@@ -56,15 +56,21 @@ public static class KMeans
             var clock = Stopwatch.StartNew();
             int[] assignment;
             float[] distances;
+            var sums = new float[k * dimension];
             if (options.Balanced)
+            {
                 (assignment, distances) = BalancedAssign(sample, centers, dimension);
+                AddRows(sample, assignment, sums, dimension);
+            }
             else
-                (assignment, distances) = Nearest(sample, centers, dimension);
+            {
+                (assignment, distances) = Nearest(sample, centers, dimension, DefaultChunkRows, sums);
+            }
             double objective = distances.Sum(d => (double)d);
-            int relocated = FillEmpty(assignment, distances, k);
+            int relocated = FillEmpty(assignment, distances, k, sample, sums, dimension);
             var counts = new int[k];
             foreach (int a in assignment) counts[a]++;
-            float[] updated = Means(sample, assignment, counts, k, dimension, centers);
+            float[] updated = Means(sums, counts, dimension, centers);
             if (options.Metric == KMeansMetric.Spherical) Normalize(updated, dimension);
             double shift = 0;
             for (int i = 0; i < updated.Length; i++) shift += (double)(updated[i] - centers[i]) * (updated[i] - centers[i]);
@@ -81,7 +87,12 @@ public static class KMeans
     /// computed once; each chunk of <paramref name="chunkRows"/> points costs one GEMM fused with the norm add
     /// (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
     /// </summary>
-    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)
+    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows) =>
+        Nearest(points, centers, dimension, chunkRows, sums: null);
+
+    /// <param name="sums">When given (K x dimension), receives the sum of the points assigned to each center,
+    /// accumulated chunk by chunk while the chunk is in memory: the Lloyd update needs no second pass.</param>
+    static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows, float[]? sums)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         int n = points.Length / dimension, k = centers.Length / dimension;
@@ -91,6 +102,7 @@ public static class KMeans
         var c = tensor(centers, [k, dimension]);
         var cT = c.t().contiguous();              // [dimension, k]
         var cNorm = c.pow(2).sum(1).unsqueeze(0); // [1, k]
+        var sumsTensor = sums is null ? null : zeros(k, dimension);
         for (int start = 0; start < n; start += chunkRows)
         {
             using var chunkScope = NewDisposeScope();
@@ -103,7 +115,9 @@ public static class KMeans
             best.data<float>().CopyTo(distances, start);
             var args = argmin.data<long>();
             for (int i = 0; i < rows; i++) assignment[start + i] = (int)args[i];
+            sumsTensor?.index_add_(0, argmin, x, 1);
         }
+        sumsTensor?.data<float>().CopyTo(sums!, 0);
         return (assignment, distances);
     }
 
@@ -141,8 +155,11 @@ public static class KMeans
         return (assignment, distances);
     }
 
-    /// <summary>Gives each empty cluster the point farthest from its center, taken from a cluster with two or more points.</summary>
-    static int FillEmpty(int[] assignment, float[] distances, int k)
+    /// <summary>
+    /// Gives each empty cluster the point farthest from its center, taken from a cluster with two or more points,
+    /// and moves that point's coordinates between the clusters' sums.
+    /// </summary>
+    static int FillEmpty(int[] assignment, float[] distances, int k, float[] points, float[] sums, int dimension)
     {
         var counts = new int[k];
         foreach (int a in assignment) counts[a]++;
@@ -155,6 +172,10 @@ public static class KMeans
             if (counts[cluster] > 0) continue;
             while (counts[assignment[byDistance[next]]] < 2) next++;
             int point = byDistance[next++];
+            var x = points.AsSpan(point * dimension, dimension);
+            var from = sums.AsSpan(assignment[point] * dimension, dimension);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(from, x, from);
+            x.CopyTo(sums.AsSpan(cluster * dimension, dimension));
             counts[assignment[point]]--;
             assignment[point] = cluster;
             distances[point] = 0;
@@ -164,18 +185,25 @@ public static class KMeans
         return relocated;
     }
 
-    static float[] Means(float[] points, int[] assignment, int[] counts, int k, int dimension, float[] previous)
+    static void AddRows(float[] points, int[] assignment, float[] sums, int dimension)
     {
-        var sums = new double[k * dimension];
         for (int i = 0; i < assignment.Length; i++)
         {
-            int offset = assignment[i] * dimension, source = i * dimension;
-            for (int j = 0; j < dimension; j++) sums[offset + j] += points[source + j];
+            var row = sums.AsSpan(assignment[i] * dimension, dimension);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, points.AsSpan(i * dimension, dimension), row);
         }
-        var centers = new float[k * dimension];
-        for (int c = 0; c < k; c++)
-            for (int j = 0; j < dimension; j++)
-                centers[c * dimension + j] = counts[c] > 0 ? (float)(sums[c * dimension + j] / counts[c]) : previous[c * dimension + j];
+    }
+
+    /// <summary>Each center the mean of its points; a center without points stays where it was.</summary>
+    static float[] Means(float[] sums, int[] counts, int dimension, float[] previous)
+    {
+        var centers = new float[sums.Length];
+        for (int c = 0; c < counts.Length; c++)
+        {
+            var target = centers.AsSpan(c * dimension, dimension);
+            if (counts[c] > 0) System.Numerics.Tensors.TensorPrimitives.Divide(sums.AsSpan(c * dimension, dimension), counts[c], target);
+            else previous.AsSpan(c * dimension, dimension).CopyTo(target);
+        }
         return centers;
     }
 
