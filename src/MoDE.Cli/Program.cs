@@ -30,6 +30,7 @@ var experts = new Option<int?>("--experts", "-n") { Description = "Coarse cluste
 var steps = new Option<int?>("--steps") { Description = "Steps of one expert's schedule, seed part included (default 400)" };
 var seedShare = new Option<double?>("--seed-share") { Description = "Share of the schedule trained as the seed model (default 27/32, as the paper)" };
 var batch = new Option<int?>("--batch") { Description = "Training batch size (default 256)" };
+var top = new Option<int>("--top") { Description = "Characteristic words shown per cluster", DefaultValueFactory = _ => 10 };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 
 RunOptions Options(ParseResult p)
@@ -48,7 +49,7 @@ RunOptions Options(ParseResult p)
     return o;
 }
 
-Command Verb(string name, string description, Action<RunLayout, RunOptions> action, params Option[] options)
+Command Verb(string name, string description, Action<RunLayout, RunOptions, ParseResult> action, params Option[] options)
 {
     var command = new Command(name, description) { runDir };
     foreach (var option in options) command.Options.Add(option);
@@ -57,7 +58,7 @@ Command Verb(string name, string description, Action<RunLayout, RunOptions> acti
         var run = new RunLayout(p.GetValue(runDir)!);
         try
         {
-            action(run, Options(p));
+            action(run, Options(p), p);
             return 0;
         }
         catch (OperationCanceledException)
@@ -75,7 +76,7 @@ Command Verb(string name, string description, Action<RunLayout, RunOptions> acti
 }
 
 var root = new RootCommand("MoDE.NET: Mixtures of CLIP Data Experts. Cluster image-caption pairs by caption, train one CLIP per cluster, route tasks to experts by class names.");
-root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; stages already done are skipped", (run, o) =>
+root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; stages already done are skipped", (run, o, _) =>
 {
     var clock = Stopwatch.StartNew();
     Console.WriteLine($"MoDE run in {run.Root}");
@@ -87,18 +88,20 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
 }, seed, pairs, noise, fine, experts, steps, seedShare, batch, threads));
 root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
-    (run, o) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
+    (run, o, _) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
 root.Subcommands.Add(Verb("embed", "Embed every caption with all-MiniLM-L6-v2 (ONNX Runtime)",
-    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out), threads));
+    (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out), threads));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
-    (run, o) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
+    (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
+root.Subcommands.Add(Verb("clusters", "Show what every expert and fine cluster is about: sizes, tightness, distance to the nearest other, words",
+    (run, _, p) => Console.Write(ClusterReport.Load(run.ClusterReport).ToText(p.GetValue(top))), top));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
-    (run, o) => ExpertData.Run(run, o.Split, Console.Out)));
+    (run, o, _) => ExpertData.Run(run, o.Split, Console.Out)));
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
-    (run, o) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, seedShare, batch, threads));
+    (run, o, _) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, seedShare, batch, threads));
 root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
-    (run, o) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
+    (run, o, _) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
 root.Subcommands.Add(Verb("report", "Print the results table of a finished run",
-    (run, _) => Console.WriteLine(Results.Load(run).ToMarkdown())));
+    (run, _, _) => Console.WriteLine(Results.Load(run).ToMarkdown())));
 
 return root.Parse(args).Invoke();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Run;
@@ -7,15 +6,14 @@ namespace MoDE.Cluster;
 
 /// <summary>
 /// Stage 2: fine and coarse k-means over the caption embeddings. Writes the centers, the assignments and a
-/// report: cluster sizes, and for each expert its most characteristic caption words and, when the pairs carry
-/// ground truth (the built-in dataset), its mix of visual domains.
+/// <see cref="ClusterReport"/> of what each cluster is about.
 /// </summary>
 public static class ClusterStage
 {
     public const string Name = "cluster";
 
-    public sealed record Expert(int Id, int FineClusters, int Captions, IReadOnlyList<string> TopWords, IReadOnlyDictionary<string, int> Domains);
-    public sealed record Report(int Captions, int FineClusters, int CoarseClusters, double FineImbalance, IReadOnlyList<int> FineSizes, IReadOnlyList<Expert> Experts, double Seconds);
+    /// <summary>Characteristic words kept per cluster in the report.</summary>
+    const int ReportWords = 20;
 
     public static void Run(RunLayout run, ClusterOptions options, TextWriter log)
     {
@@ -29,27 +27,13 @@ public static class ClusterStage
         log.WriteLine($"cluster: {rows} captions -> m = {options.FineClusters} fine -> n = {options.CoarseClusters} coarse clusters");
         var hierarchy = ClusterHierarchy.Fit(embeddings, dimension, options);
         hierarchy.Save(run);
-        var report = Describe(hierarchy, PairStore.ReadCaptions(run.Pairs), pairRows, clock.Elapsed.TotalSeconds);
-        AtomicFile.WriteAllText(run.ClusterReport, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        double seconds = clock.Elapsed.TotalSeconds;
+        var report = ClusterReport.Build(hierarchy, embeddings, PairStore.ReadCaptions(run.Pairs), pairRows, ReportWords, seconds);
+        report.Save(run.ClusterReport);
         StageMarker.MarkDone(run, Name, options);
-        foreach (var expert in report.Experts)
-            log.WriteLine($"  expert {expert.Id}: {expert.Captions} captions, {expert.FineClusters} fine clusters, words: {string.Join(' ', expert.TopWords.Take(8))}" +
-                          (expert.Domains.Count > 0 ? $"; domains: {string.Join(", ", expert.Domains.OrderByDescending(d => d.Value).Take(3).Select(d => $"{d.Key} {d.Value}"))}" : ""));
-        log.WriteLine($"cluster: done in {report.Seconds:F1} s, fine imbalance {report.FineImbalance:F2}");
-    }
-
-    static Report Describe(ClusterHierarchy hierarchy, List<Pair> pairs, int[] pairRows, double seconds)
-    {
-        int m = hierarchy.FineCount, n = hierarchy.CoarseCount;
-        var fineSizes = new int[m];
-        foreach (int f in hierarchy.FineAssignment) fineSizes[f]++;
-        int[] expertOf = hierarchy.ExpertOfCaption();
-        var captionsByExpert = Enumerable.Range(0, n).Select(c => pairRows.Where((_, i) => expertOf[i] == c).Select(r => pairs[r]).ToList()).ToList();
-        var words = CaptionWords.Characteristic(captionsByExpert.Select(list => list.Select(p => p.Caption)).ToList(), 12);
-        var experts = Enumerable.Range(0, n).Select(c => new Expert(
-            c, hierarchy.FineToCoarse.Count(p => p == c), captionsByExpert[c].Count, words[c],
-            captionsByExpert[c].Where(p => p.Domain is not null && !p.Noisy).GroupBy(p => p.Domain!).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Count()))).ToList();
-        return new Report(pairRows.Length, m, n, KMeans.Imbalance(fineSizes, pairRows.Length), fineSizes, experts, seconds);
+        foreach (var expert in report.Coarse)
+            log.WriteLine($"  expert {expert.Id}: {expert.Captions} captions, {expert.Children} fine clusters, words: {string.Join(' ', expert.Words.Take(8))}" +
+                          (expert.Domains.Count > 0 ? $"; domains: {string.Join(", ", expert.Domains.Take(3).Select(d => $"{d.Key} {d.Value}"))}" : ""));
+        log.WriteLine($"cluster: done in {seconds:F1} s, fine imbalance {report.FineImbalance:F2}; `mode clusters --run {run.Root}` shows every cluster");
     }
 }

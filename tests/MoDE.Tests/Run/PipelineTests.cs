@@ -49,6 +49,16 @@ public class PipelineTests
         int[] own = [.. Npy.ReadVector(run.ExpertRows(0)), .. Npy.ReadVector(run.ExpertRows(1))];
         Assert.Equal(embedded.Order(), own.Order());
 
+        // The cluster report accounts for every caption, fine cluster by fine cluster and expert by expert.
+        var report = ClusterReport.Load(run.ClusterReport);
+        Assert.Equal(8, report.Fine.Count);
+        Assert.Equal(2, report.Coarse.Count);
+        Assert.Equal(embedded.Length, report.Fine.Sum(f => f.Captions));
+        Assert.Equal(embedded.Length, report.Coarse.Sum(c => c.Captions));
+        Assert.All(report.Coarse, c => Assert.Equal(report.Fine.Where(f => f.Parent == c.Id).Sum(f => f.Captions), c.Captions));
+        Assert.All(report.Fine, f => Assert.InRange(f.MeanCosine, 0, 1.0001));
+        Assert.Contains("expert 1:", report.ToText(5));
+
         // A rerun does no work again.
         var again = new StringWriter();
         var second = Pipeline.Run(run, Tiny, again);

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using System.Text.Json;
+using MoDE.Data;
+using MoDE.Run;
+
+namespace MoDE.Cluster;
+
+/// <summary>
+/// What each fine and coarse cluster is about, so a user can see what every data expert will learn: sizes,
+/// imbalance, how tight each cluster is (mean cosine of its captions to its center), how far it is from the
+/// nearest other center, its most characteristic caption words (TF-IDF), and, when the pairs carry ground truth
+/// (the built-in dataset), its mix of visual domains.
+/// </summary>
+public sealed record ClusterReport(
+    int FormatVersion, int Captions, double FineImbalance, double CoarseImbalance,
+    IReadOnlyList<ClusterReport.Cluster> Coarse, IReadOnlyList<ClusterReport.Cluster> Fine, double Seconds)
+{
+    public const int CurrentFormatVersion = 1;
+
+    /// <param name="Parent">The coarse cluster (expert) of a fine cluster; -1 for a coarse cluster.</param>
+    /// <param name="Children">Fine clusters of a coarse cluster; 0 for a fine one.</param>
+    public sealed record Cluster(
+        int Id, int Parent, int Children, int Captions, double MeanCosine, double NearestCenterDistance,
+        IReadOnlyList<string> Words, IReadOnlyDictionary<string, int> Domains);
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static ClusterReport Build(ClusterHierarchy clusters, float[] embeddings, IReadOnlyList<Pair> pairs, int[] pairRows, int words, double seconds)
+    {
+        int d = clusters.Dimension, m = clusters.FineCount, n = clusters.CoarseCount;
+        int[] fineOf = clusters.FineAssignment, coarseOf = clusters.ExpertOfCaption();
+        var fine = Describe(m, fineOf, clusters.FineCenters, d, embeddings, pairs, pairRows, words, f => clusters.FineToCoarse[f], _ => 0);
+        var coarse = Describe(n, coarseOf, clusters.CoarseCenters, d, embeddings, pairs, pairRows, words, _ => -1,
+            c => clusters.FineToCoarse.Count(p => p == c));
+        return new ClusterReport(CurrentFormatVersion, pairRows.Length,
+            KMeans.Imbalance([.. fine.Select(c => c.Captions)], pairRows.Length),
+            KMeans.Imbalance([.. coarse.Select(c => c.Captions)], pairRows.Length), coarse, fine, seconds);
+    }
+
+    static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, float[] embeddings, IReadOnlyList<Pair> pairs,
+        int[] pairRows, int words, Func<int, int> parent, Func<int, int> children)
+    {
+        var members = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < clusterOf.Length; i++) members[clusterOf[i]].Add(i);
+        var top = CaptionWords.Characteristic(members.Select(list => list.Select(i => pairs[pairRows[i]].Caption)).ToList(), words);
+        return Enumerable.Range(0, k).Select(c =>
+        {
+            var center = centers.AsSpan(c * d, d).ToArray();
+            double cosine = members[c].Count == 0 ? 0 : members[c].Average(i => (double)TensorPrimitives.CosineSimilarity(embeddings.AsSpan(i * d, d), center));
+            double nearest = Enumerable.Range(0, k).Where(o => o != c)
+                .Select(o => (double)TensorPrimitives.Distance(center, centers.AsSpan(o * d, d))).DefaultIfEmpty(0).Min();
+            var domains = members[c].Select(i => pairs[pairRows[i]]).Where(p => p.Domain is not null && !p.Noisy)
+                .GroupBy(p => p.Domain!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count());
+            return new Cluster(c, parent(c), children(c), members[c].Count, cosine, nearest, top[c], domains);
+        }).ToList();
+    }
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    public static ClusterReport Load(string path)
+    {
+        var report = JsonSerializer.Deserialize<ClusterReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty");
+        if (report.FormatVersion != CurrentFormatVersion)
+            throw new InvalidDataException($"{path}: cluster report format {report.FormatVersion}, this build reads {CurrentFormatVersion}");
+        return report;
+    }
+
+    /// <summary>The report as text: each expert, then its fine clusters by size, each with up to <paramref name="words"/> words.</summary>
+    public string ToText(int words)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{Captions} captions, {Fine.Count} fine clusters (imbalance {FineImbalance:F2}), {Coarse.Count} coarse clusters = experts (imbalance {CoarseImbalance:F2})");
+        text.AppendLine("cos = mean cosine of a cluster's captions to its center; gap = distance to the nearest other center");
+        foreach (var expert in Coarse)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"expert {expert.Id}: {expert.Captions} captions ({100.0 * expert.Captions / Math.Max(1, Captions):F1}%), {expert.Children} fine clusters, cos {expert.MeanCosine:F2}, gap {expert.NearestCenterDistance:F2}");
+            text.AppendLine($"  words: {string.Join(' ', expert.Words.Take(words))}");
+            if (expert.Domains.Count > 0)
+                text.AppendLine($"  domains: {string.Join(", ", expert.Domains.Select(x => $"{x.Key} {x.Value}"))}");
+            foreach (var f in Fine.Where(f => f.Parent == expert.Id).OrderByDescending(f => f.Captions).ThenBy(f => f.Id))
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  fine {f.Id,4}: {f.Captions,7} captions  cos {f.MeanCosine:F2}  gap {f.NearestCenterDistance:F2}  {string.Join(' ', f.Words.Take(words))}");
+        }
+        return text.ToString();
+    }
+}
