@@ -25,6 +25,8 @@ public static class ClusterStage
         if (pairRows.Length != rows) throw new InvalidDataException($"{run.EmbeddedPairs}: {pairRows.Length} rows for {rows} embeddings");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         log.WriteLine($"cluster: {rows} captions -> m = {options.FineClusters} fine -> n = {options.CoarseClusters} coarse clusters");
+        if (rows < KMeans.MinPointsPerCentroid * options.FineClusters)
+            log.WriteLine($"cluster: warning: {rows} captions for m = {options.FineClusters} is under {KMeans.MinPointsPerCentroid} per fine cluster; fine centers will be noisy");
         var hierarchy = ClusterHierarchy.Fit(embeddings, dimension, options);
         hierarchy.Save(run);
         double seconds = clock.Elapsed.TotalSeconds;

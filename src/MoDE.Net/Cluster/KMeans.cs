@@ -22,6 +22,9 @@ public sealed record KMeansResult(float[] Centers, int K, int Dimension, KMeansM
 /// </summary>
 public static class KMeans
 {
+    /// <summary>Below this many points per centroid the fit is warned about (faiss: min_points_per_centroid = 39).</summary>
+    public const int MinPointsPerCentroid = 39;
+
     /// <summary>Points per GEMM in <see cref="Nearest"/>: 16,384 x K floats (64 MB at K = 1024) bounds the memory.</summary>
     public const int DefaultChunkRows = 16_384;
 
@@ -46,6 +49,8 @@ public static class KMeans
             sample = Rows(points, chosen, dimension);
             n = chosen.Length;
         }
+        if (n < MinPointsPerCentroid * k)
+            log?.WriteLine($"  k-means warning: {n} points for k = {k} is under {MinPointsPerCentroid} per centroid; centers will be noisy");
         if (initialCenters is not null && initialCenters.Length != k * dimension)
             throw new ArgumentException($"{initialCenters.Length} floats are not {k} centers of {dimension}", nameof(initialCenters));
         float[] centers = initialCenters is not null ? (float[])initialCenters.Clone() : Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
