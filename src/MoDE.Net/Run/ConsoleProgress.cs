@@ -36,7 +36,7 @@ public sealed class ConsoleProgress
             if (!finished && elapsed - _lastDraw < TimeSpan.FromMilliseconds(200)) return;
             _lastDraw = elapsed;
             int filled = (int)(30 * done / _total);
-            string line = $"{_label,-12} [{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}% {done}/{_total} " +
+            string line = $"{_label,-16} [{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}% {done}/{_total} " +
                           $"{Format(elapsed)} ETA {eta} {detail}";
             int width = Console.IsOutputRedirected ? 120 : Math.Max(40, Console.WindowWidth - 1);
             _out.Write("\r" + (line.Length > width ? line[..width] : line.PadRight(width)));
