@@ -12,6 +12,7 @@ switch (which)
 {
     case "embed": Embed(count > 0 ? count : 4096); break;
     case "kmeans": KMeansAssign(count > 0 ? count : 50_000); break;
+    case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, kmeans)"); return 1;
 }
@@ -80,6 +81,32 @@ static double MatmulRate(int m, int inner, int n)
         best = Math.Min(best, clock.Elapsed.TotalSeconds);
     }
     return 2.0 * m * inner * n / best / 1e9;
+}
+
+// The whole two-step clustering (MODE-SPEC steps 2-3) of N x 384 clustered unit vectors with m = 1024 and n = 4:
+// fine k-means fitted on a sample of 256 points per centroid, every point assigned, balanced coarse k-means.
+static void TwoStep(int n)
+{
+    const int dimension = 384, directions = 5000;
+    var random = new Random(1);
+    var centers = new float[directions * dimension];
+    for (int i = 0; i < centers.Length; i++) centers[i] = (float)(random.NextDouble() * 2 - 1);
+    var points = new float[(long)n * dimension];
+    for (int i = 0; i < n; i++)
+    {
+        int c = random.Next(directions);
+        for (int j = 0; j < dimension; j++) points[(long)i * dimension + j] = centers[c * dimension + j] + (float)(random.NextDouble() - 0.5);
+    }
+    KMeans.Normalize(points, dimension);
+    var options = new ClusterOptions { FineClusters = 1024, CoarseClusters = 4 };
+    var clock = Stopwatch.StartNew();
+    var hierarchy = ClusterHierarchy.Fit(points, dimension, options);
+    double seconds = clock.Elapsed.TotalSeconds;
+    var sizes = new int[4];
+    foreach (int e in hierarchy.ExpertOfCaption()) sizes[e]++;
+    Console.WriteLine($"two-step clustering of {n:N0} x {dimension}, m = 1024 (fit on {Math.Min(n, 1024 * 256):N0}, {options.FineIterations} iterations), n = 4: " +
+                      $"{seconds:F1} s, peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB (the {(long)n * dimension * 4 / (1 << 20)} MiB of points included)");
+    Console.WriteLine($"  expert sizes {string.Join(" / ", sizes)}");
 }
 
 // Nearest-center assignment: a scalar loop over points and centers against KMeans.Nearest (one GEMM a chunk).
