@@ -61,6 +61,7 @@ static void KMeansFit(string folder, int k, int iterations)
     double seconds = clock.Elapsed.TotalSeconds;
     double objective = result.Objective(points);
     double gflop = 2.0 * n * k * dimension * iterations / 1e9;
+    Console.WriteLine($"  per iteration: {string.Join(" ", result.Iterations.Select(i => i.Seconds.ToString("F2")))} s");
     Console.WriteLine($"MoDE.NET  {seconds / iterations,7:F3} s/iteration  {gflop / seconds,6:F1} GFLOP/s  objective {objective:F2}  ({TorchSharp.torch.get_num_threads()} libtorch threads)");
     Console.WriteLine($"matmul rate: 4096x4096x4096 {MatmulRate(4096, 4096, 4096):F1} GFLOP/s; " +
                       $"one assignment chunk ({KMeans.DefaultChunkRows}x{dimension} by {dimension}x{k}) {MatmulRate(KMeans.DefaultChunkRows, dimension, k):F1} GFLOP/s");

@@ -113,7 +113,7 @@ public static class KMeans
             using var chunkScope = NewDisposeScope();
             int rows = Math.Min(chunkRows, n - start);
             var x = empty(rows, dimension);                // native memory: no managed copy of the chunk
-            x.data<float>().CopyFrom(points.AsSpan(start * dimension, rows * dimension));
+            x.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(points.AsSpan(start * dimension, rows * dimension));
             var partial = cNorm.addmm(x, cT, beta: 1, alpha: -2);  // [rows, k]: ||c||^2 - 2 x.c
             var (min, argmin) = partial.min(1);
             var xNorm = x.pow(2).sum(1);                          // [rows]
