@@ -9,6 +9,10 @@ namespace MoDE.Cluster;
 /// </summary>
 public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters, int Dimension, int[] FineToCoarse, int[] FineAssignment)
 {
+    /// <summary>Per-iteration statistics of the fine and coarse fits; empty for a hierarchy loaded from disk.</summary>
+    public IReadOnlyList<KMeansIteration> FineIterations { get; init; } = [];
+    public IReadOnlyList<KMeansIteration> CoarseIterations { get; init; } = [];
+
     public int FineCount => FineToCoarse.Length;
     public int CoarseCount => CoarseCenters.Length / Dimension;
 
@@ -26,7 +30,10 @@ public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters
         int[] fineAssignment = KMeans.Nearest(embeddings, fine.Centers, dimension).Assignment;
         var coarse = KMeans.Fit(fine.Centers, dimension, options.Coarse, log);
         int[] fineToCoarse = KMeans.Nearest(fine.Centers, coarse.Centers, dimension).Assignment;
-        return new ClusterHierarchy(fine.Centers, coarse.Centers, dimension, fineToCoarse, fineAssignment);
+        return new ClusterHierarchy(fine.Centers, coarse.Centers, dimension, fineToCoarse, fineAssignment)
+        {
+            FineIterations = fine.Iterations, CoarseIterations = coarse.Iterations,
+        };
     }
 
     public void Save(RunLayout run)

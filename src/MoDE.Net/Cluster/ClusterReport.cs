@@ -11,11 +11,12 @@ namespace MoDE.Cluster;
 /// What each fine and coarse cluster is about, so a user can see what every data expert will learn: sizes,
 /// imbalance, how tight each cluster is (mean cosine of its captions to its center), how far it is from the
 /// nearest other center, its most characteristic caption words (TF-IDF), and, when the pairs carry ground truth
-/// (the built-in dataset), its mix of visual domains.
+/// (the built-in dataset), its mix of visual domains; and the per-iteration statistics of both k-means fits.
 /// </summary>
 public sealed record ClusterReport(
     int FormatVersion, int Captions, double FineImbalance, double CoarseImbalance,
-    IReadOnlyList<ClusterReport.Cluster> Coarse, IReadOnlyList<ClusterReport.Cluster> Fine, double Seconds)
+    IReadOnlyList<ClusterReport.Cluster> Coarse, IReadOnlyList<ClusterReport.Cluster> Fine,
+    IReadOnlyList<KMeansIteration> FineIterations, IReadOnlyList<KMeansIteration> CoarseIterations, double Seconds)
 {
     public const int CurrentFormatVersion = 1;
 
@@ -36,7 +37,8 @@ public sealed record ClusterReport(
             c => clusters.FineToCoarse.Count(p => p == c));
         return new ClusterReport(CurrentFormatVersion, pairRows.Length,
             KMeans.Imbalance([.. fine.Select(c => c.Captions)], pairRows.Length),
-            KMeans.Imbalance([.. coarse.Select(c => c.Captions)], pairRows.Length), coarse, fine, seconds);
+            KMeans.Imbalance([.. coarse.Select(c => c.Captions)], pairRows.Length), coarse, fine,
+            clusters.FineIterations, clusters.CoarseIterations, seconds);
     }
 
     static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, float[] embeddings, IReadOnlyList<Pair> pairs,
@@ -74,6 +76,9 @@ public sealed record ClusterReport(
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"{Captions} captions, {Fine.Count} fine clusters (imbalance {FineImbalance:F2}), {Coarse.Count} coarse clusters = experts (imbalance {CoarseImbalance:F2})");
+        if (FineIterations.Count > 0)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"fine k-means: {FineIterations.Count} iterations, objective {FineIterations[0].Objective:F1} -> {FineIterations[^1].Objective:F1}, {FineIterations.Sum(i => i.Relocated)} empty clusters refilled, {FineIterations.Sum(i => i.Seconds):F1} s");
         text.AppendLine("cos = mean cosine of a cluster's captions to its center; gap = distance to the nearest other center");
         foreach (var expert in Coarse)
         {

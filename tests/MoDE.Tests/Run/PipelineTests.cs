@@ -58,6 +58,8 @@ public class PipelineTests
         Assert.All(report.Coarse, c => Assert.Equal(report.Fine.Where(f => f.Parent == c.Id).Sum(f => f.Captions), c.Captions));
         Assert.All(report.Fine, f => Assert.InRange(f.MeanCosine, 0, 1.0001));
         Assert.Contains("expert 1:", report.ToText(5));
+        Assert.NotEmpty(report.FineIterations);
+        Assert.NotEmpty(report.CoarseIterations);
 
         // A rerun does no work again.
         var again = new StringWriter();
