@@ -30,6 +30,7 @@ var experts = new Option<int?>("--experts", "-n") { Description = "Coarse cluste
 var steps = new Option<int?>("--steps") { Description = "Steps of one expert's schedule, seed part included (default 400)" };
 var seedShare = new Option<double?>("--seed-share") { Description = "Share of the schedule trained as the seed model (default 27/32, as the paper)" };
 var batch = new Option<int?>("--batch") { Description = "Training batch size (default 256)" };
+var encoderOption = new Option<string?>("--encoder") { Description = "Caption encoder: all-MiniLM-L6-v2 (default), arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json" };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 
 RunOptions Options(ParseResult p)
@@ -43,6 +44,7 @@ RunOptions Options(ParseResult p)
     if (p.GetValue(steps) is int t) o = o with { Train = o.Train with { Steps = t } };
     if (p.GetValue(seedShare) is double share) o = o with { Train = o.Train with { SeedShare = share } };
     if (p.GetValue(batch) is int b) o = o with { Train = o.Train with { BatchSize = b } };
+    if (p.GetValue(encoderOption) is string enc) o = o with { Embed = o.Embed with { Encoder = enc } };
     if (p.GetValue(threads) is int th)
         o = o with { Embed = o.Embed with { Threads = th }, Train = o.Train with { Threads = th }, Eval = o.Eval with { Threads = th } };
     return o;
@@ -85,11 +87,11 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
     Console.WriteLine(results.ToTable());
     Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-}, seed, pairs, noise, fine, experts, steps, seedShare, batch, threads));
+}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, threads));
 root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
     (run, o) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
-root.Subcommands.Add(Verb("embed", "Embed every caption with all-MiniLM-L6-v2 (ONNX Runtime)",
-    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out), threads));
+root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
+    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out), encoderOption, threads));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
     (run, o) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",

@@ -13,7 +13,19 @@ public static class EmbedStage
 {
     public const string Name = "embed";
 
-    public sealed record Report(int Pairs, int Embedded, int SkippedEmpty, int Dimension, string Encoder, double Seconds, double CaptionsPerSecond);
+    public sealed record Report(int Pairs, int Embedded, int SkippedEmpty, int InvalidUnicodeReplaced, int Dimension, string Encoder, string Pooling,
+        double Seconds, double CaptionsPerSecond);
+
+    /// <summary>
+    /// The encoder the run's captions were embedded with (from embed/report.json), so later stages embed class
+    /// names with the same one. Runs without a report used the default.
+    /// </summary>
+    public static string EncoderOf(RunLayout run)
+    {
+        if (!File.Exists(run.EmbedReport)) return CaptionEncoder.DefaultName;
+        var report = JsonSerializer.Deserialize<Report>(File.ReadAllText(run.EmbedReport));
+        return string.IsNullOrWhiteSpace(report?.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
+    }
 
     public static void Run(RunLayout run, EmbedOptions options, TextWriter log)
     {
@@ -22,16 +34,23 @@ public static class EmbedStage
         StageMarker.Require(run, Name, IngestStage.Name);
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
+        int invalid = 0;
+        var captions = rows.Select(r =>
+        {
+            string text = CaptionText.ReplaceInvalid(pairs[r].Caption, out int replaced);
+            invalid += replaced;
+            return text;
+        }).ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var encoder = CaptionEncoder.MiniLM(options.Threads);
-        float[] vectors = Embed(encoder, rows.Select(r => pairs[r].Caption).ToList(), options.BatchSize, new ConsoleProgress("embed", rows.Length, log));
+        using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
+        float[] vectors = Embed(encoder, captions, options.BatchSize, new ConsoleProgress("embed", rows.Length, log));
         double seconds = clock.Elapsed.TotalSeconds;
         Npy.Write(run.CaptionEmbeddings, vectors, rows.Length, encoder.Dimension);
         Npy.Write(run.EmbeddedPairs, rows);
-        var report = new Report(pairs.Count, rows.Length, pairs.Count - rows.Length, encoder.Dimension, "all-MiniLM-L6-v2 (mean pooling)", seconds, rows.Length / Math.Max(seconds, 1e-9));
+        var report = new Report(pairs.Count, rows.Length, pairs.Count - rows.Length, invalid, encoder.Dimension, options.Encoder, encoder.Pooling.ToString(), seconds, rows.Length / Math.Max(seconds, 1e-9));
         AtomicFile.WriteAllText(run.EmbedReport, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         StageMarker.MarkDone(run, Name, options);
-        log.WriteLine($"embed: {rows.Length} captions in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), {report.SkippedEmpty} empty skipped");
+        log.WriteLine($"embed: {rows.Length} captions in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), {report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
     }
 
     /// <summary>
