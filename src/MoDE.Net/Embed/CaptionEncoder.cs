@@ -32,7 +32,7 @@ public sealed class CaptionEncoder : IDisposable
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
         var outputs = _session.OutputMetadata;
         _hiddenOutput = outputs.ContainsKey("last_hidden_state") ? "last_hidden_state" : outputs.Keys.First();
-        _poolerOutput = outputs.Keys.FirstOrDefault(k => k.Contains("pooler", StringComparison.OrdinalIgnoreCase)) ?? "";
+        _poolerOutput = PoolerOutputName(_session);
         if (pooling == Pooling.Pooler && _poolerOutput.Length == 0)
             throw new ArgumentException($"pooling {pooling} needs a pooler output; the model has only {string.Join(", ", outputs.Keys)}", nameof(pooling));
         Dimension = outputs[pooling == Pooling.Pooler ? _poolerOutput : _hiddenOutput].Dimensions[^1];
@@ -82,6 +82,18 @@ public sealed class CaptionEncoder : IDisposable
         using var buffer = new MemoryStream();
         model.CopyTo(buffer);
         return new CaptionEncoder(buffer.ToArray(), vocab, pooling, maxTokens, lowerCase: true, threads);
+    }
+
+    /// <summary>
+    /// The pooler output (tanh(W h_[CLS] + b)): an output named "pooler...", else the one other output of rank 2
+    /// [batch, dim] (exports often leave it unnamed; MiniLM's is "924"). Empty when the model has none.
+    /// </summary>
+    public static string PoolerOutputName(InferenceSession session)
+    {
+        var outputs = session.OutputMetadata;
+        return outputs.Keys.FirstOrDefault(k => k.Contains("pooler", StringComparison.OrdinalIgnoreCase))
+            ?? outputs.Where(o => o.Key != "last_hidden_state" && o.Value.Dimensions.Length == 2).Select(o => o.Key).FirstOrDefault()
+            ?? "";
     }
 
     public Pooling Pooling { get; }
