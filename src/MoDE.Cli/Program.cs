@@ -91,7 +91,7 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
 root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
     (run, o) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
 root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
-    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out), encoderOption, threads));
+    (run, o) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, threads));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
     (run, o) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",

@@ -12,6 +12,12 @@ public sealed record EmbedOptions
     /// </summary>
     public string Encoder { get; init; } = CaptionEncoder.DefaultName;
 
+    /// <summary>
+    /// Captions per chunk file (embed/chunks/NNNNN.npy). A finished chunk survives a kill and is not recomputed;
+    /// memory holds about two chunks' tokens and one chunk's vectors. Default 16384.
+    /// </summary>
+    public int ChunkSize { get; init; } = 16384;
+
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
     [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
     public int Threads { get; init; }
@@ -20,5 +26,6 @@ public sealed record EmbedOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentException.ThrowIfNullOrWhiteSpace(Encoder, nameof(Encoder));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 1, nameof(ChunkSize));
     }
 }

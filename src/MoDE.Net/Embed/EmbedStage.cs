@@ -27,7 +27,13 @@ public static class EmbedStage
         return string.IsNullOrWhiteSpace(report?.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
     }
 
-    public static void Run(RunLayout run, EmbedOptions options, TextWriter log)
+    /// <summary>
+    /// Embeds in chunks of <see cref="EmbedOptions.ChunkSize"/> captions, each written atomically to
+    /// embed/chunks/NNNNN.npy; a rerun after a kill keeps finished chunks and computes the rest. The next chunk is
+    /// tokenized while the current one runs. At the end the chunks are streamed into embed/captions.npy.
+    /// <paramref name="chunkWritten"/> is a test hook called after each chunk file lands.
+    /// </summary>
+    public static void Run(RunLayout run, EmbedOptions options, TextWriter log, CancellationToken cancel = default, Action<int>? chunkWritten = null)
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("embed: done already, skipped"); return; }
@@ -41,16 +47,60 @@ public static class EmbedStage
             invalid += replaced;
             return text;
         }).ToList();
+        int pairCount = pairs.Count;
+        pairs.Clear(); // captions alone from here on
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
-        float[] vectors = Embed(encoder, captions, options.BatchSize, new ConsoleProgress("embed", rows.Length, log));
+        PrepareChunkFolder(run, options, rows.Length);
+        int chunks = (rows.Length + options.ChunkSize - 1) / options.ChunkSize, dim = encoder.Dimension, computed = 0;
+        var progress = new ConsoleProgress("embed", rows.Length, log);
+        int[][] Tokenize(int chunk)
+        {
+            if (chunk >= chunks || File.Exists(run.EmbedChunk(chunk))) return [];
+            int start = chunk * options.ChunkSize, count = Math.Min(options.ChunkSize, rows.Length - start);
+            var tokens = new int[count][];
+            Parallel.For(0, count, i => tokens[i] = encoder.Tokenize(captions[start + i]));
+            return tokens;
+        }
+        var next = Task.Run(() => Tokenize(0));
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int[][] tokens = next.GetAwaiter().GetResult();
+            int following = chunk + 1; // not the loop variable: the task must not see it move
+            next = Task.Run(() => Tokenize(following)); // overlaps the next chunk's tokenization with this chunk's inference
+            int done = Math.Min((chunk + 1) * options.ChunkSize, rows.Length);
+            if (tokens.Length == 0) { progress.Report(done); continue; } // finished before a kill
+            float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize);
+            Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+            computed += tokens.Length;
+            progress.Report(done);
+            chunkWritten?.Invoke(chunk);
+        }
         double seconds = clock.Elapsed.TotalSeconds;
-        Npy.Write(run.CaptionEmbeddings, vectors, rows.Length, encoder.Dimension);
+        Npy.ConcatenateRows(run.CaptionEmbeddings, Enumerable.Range(0, chunks).Select(run.EmbedChunk).ToList(), dim);
         Npy.Write(run.EmbeddedPairs, rows);
-        var report = new Report(pairs.Count, rows.Length, pairs.Count - rows.Length, invalid, encoder.Dimension, options.Encoder, encoder.Pooling.ToString(), seconds, rows.Length / Math.Max(seconds, 1e-9));
+        var report = new Report(pairCount, rows.Length, pairCount - rows.Length, invalid,
+            dim, options.Encoder, encoder.Pooling.ToString(), seconds, computed / Math.Max(seconds, 1e-9));
         AtomicFile.WriteAllText(run.EmbedReport, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         StageMarker.MarkDone(run, Name, options);
-        log.WriteLine($"embed: {rows.Length} captions in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), {report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
+        log.WriteLine($"embed: {rows.Length} captions ({computed} computed now) in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), " +
+            $"{report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
+    }
+
+    /// <summary>
+    /// Chunks are only valid for the encoder, chunk size and caption count that wrote them (embed/chunks/plan.json);
+    /// any other plan clears the folder. Leftover temp files of a killed write are removed.
+    /// </summary>
+    static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count)
+    {
+        string planPath = Path.Combine(run.EmbedChunksFolder, "plan.json");
+        string plan = JsonSerializer.Serialize(new { options.Encoder, options.ChunkSize, options.BatchSize, Captions = count });
+        if (Directory.Exists(run.EmbedChunksFolder) && (!File.Exists(planPath) || File.ReadAllText(planPath) != plan))
+            Directory.Delete(run.EmbedChunksFolder, recursive: true);
+        Directory.CreateDirectory(run.EmbedChunksFolder);
+        foreach (string temp in Directory.EnumerateFiles(run.EmbedChunksFolder, "*.tmp")) File.Delete(temp);
+        if (!File.Exists(planPath)) AtomicFile.WriteAllText(planPath, plan);
     }
 
     /// <summary>
@@ -61,9 +111,15 @@ public static class EmbedStage
     {
         var tokens = new int[captions.Count][];
         Parallel.For(0, captions.Count, i => tokens[i] = encoder.Tokenize(captions[i]));
-        int[] order = Enumerable.Range(0, captions.Count).OrderBy(i => tokens[i].Length).ThenBy(i => i).ToArray();
+        return EmbedTokens(encoder, tokens, batchSize, progress);
+    }
+
+    /// <summary>Tokenized captions embedded in batches of similar length; row i for caption i.</summary>
+    public static float[] EmbedTokens(CaptionEncoder encoder, int[][] tokens, int batchSize, ConsoleProgress? progress = null)
+    {
+        int[] order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ThenBy(i => i).ToArray();
         int dim = encoder.Dimension;
-        var result = new float[(long)captions.Count * dim];
+        var result = new float[(long)tokens.Length * dim];
         var buffer = new float[batchSize * dim];
         for (int start = 0; start < order.Length; start += batchSize)
         {
