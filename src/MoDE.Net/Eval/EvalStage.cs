@@ -28,7 +28,7 @@ public static class EvalStage
         int n = clusters.CoarseCount;
         int? threads = options.Threads > 0 ? options.Threads : null;
 
-        using var encoder = CaptionEncoder.MiniLM(options.Threads);
+        using var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads); // the run's caption encoder
         var routing = tasks.Select(t => TaskMetadata.Embed(t, encoder)).ToList();
         var code = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.ReleasedCode)).ToList();
         var paper = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.Paper)).ToList();

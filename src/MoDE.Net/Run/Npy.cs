@@ -24,6 +24,43 @@ public static partial class Npy
 
     static void Write(string path, string descr, string shape, byte[] payload) => AtomicFile.Write(path, stream =>
     {
+        WriteHeader(stream, descr, shape);
+        stream.Write(payload);
+    });
+
+    /// <summary>
+    /// Float32 matrices with the same column count stacked row-wise into one file, streamed part by part
+    /// (memory holds one copy buffer, not the matrix), written atomically.
+    /// </summary>
+    public static void ConcatenateRows(string path, IReadOnlyList<string> parts, int columns)
+    {
+        var offsets = new long[parts.Count];
+        long rows = 0;
+        Span<byte> start = stackalloc byte[10];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            using var part = File.OpenRead(parts[i]);
+            part.ReadExactly(start);
+            if (!start[..6].SequenceEqual(Magic) || start[6] != 1) throw new InvalidDataException($"{parts[i]}: not a version 1.0 .npy file");
+            offsets[i] = 10 + BitConverter.ToUInt16(start[8..]);
+            long payload = part.Length - offsets[i];
+            if (payload % (4L * columns) != 0) throw new InvalidDataException($"{parts[i]}: {payload} bytes is not whole rows of {columns} float32");
+            rows += payload / (4L * columns);
+        }
+        AtomicFile.Write(path, stream =>
+        {
+            WriteHeader(stream, "<f4", $"({rows}, {columns})");
+            for (int i = 0; i < parts.Count; i++)
+            {
+                using var part = File.OpenRead(parts[i]);
+                part.Seek(offsets[i], SeekOrigin.Begin);
+                part.CopyTo(stream, 1 << 20);
+            }
+        });
+    }
+
+    static void WriteHeader(Stream stream, string descr, string shape)
+    {
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
         int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
         string header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
@@ -31,8 +68,7 @@ public static partial class Npy
         stream.Write([1, 0]);
         stream.Write(BitConverter.GetBytes((ushort)header.Length));
         stream.Write(Encoding.ASCII.GetBytes(header));
-        stream.Write(payload);
-    });
+    }
 
     public static (float[] Data, int Rows, int Columns) ReadMatrix(string path)
     {

@@ -17,7 +17,7 @@ public static class Pipeline
     public static Results Run(RunLayout run, RunOptions options, TextWriter log, CancellationToken stop = default)
     {
         IngestStage.Run(run, options.Data, log);
-        EmbedStage.Run(run, options.Embed, log);
+        EmbedStage.Run(run, options.Embed, log, stop);
         ClusterStage.Run(run, options.Cluster, log);
         ExpertData.Run(run, options.Split, log);
         TrainStage.Run(run, options.Train, log, stop);

@@ -24,6 +24,9 @@ public sealed class RunLayout(string root)
     public string CaptionEmbeddings => In("embed", "captions.npy");
     public string EmbeddedPairs => In("embed", "pair_rows.npy");
     public string EmbedReport => In("embed", "report.json");
+    /// <summary>Finished chunks of caption vectors (float32 .npy, rows in pair-row order), kept across a resume.</summary>
+    public string EmbedChunksFolder => In("embed", "chunks");
+    public string EmbedChunk(int index) => Path.Combine(EmbedChunksFolder, $"{index:D5}.npy");
 
     // cluster: fine (m) and coarse (n) centers, every embedded pair's fine cluster, each fine cluster's coarse parent
     public string FineCenters => In("cluster", "fine_centers.npy");

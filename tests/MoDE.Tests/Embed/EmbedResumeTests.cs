@@ -1,0 +1,41 @@
+using MoDE.Data;
+using MoDE.Embed;
+using MoDE.Run;
+using MoDE.Tests.Run;
+
+namespace MoDE.Tests.Embed;
+
+/// <summary>The embed stage killed after a chunk and rerun gives the same bytes as one straight run.</summary>
+public class EmbedResumeTests
+{
+    sealed class SimulatedCrash : Exception;
+
+    [Fact]
+    public void ResumeAfterACrashGivesByteIdenticalOutput()
+    {
+        var options = PipelineTests.Tiny.Embed with { ChunkSize = 64 };
+        var straight = new RunLayout(Directory.CreateTempSubdirectory("mode-embed-straight").FullName);
+        IngestStage.Run(straight, PipelineTests.Tiny.Data, new StringWriter());
+        EmbedStage.Run(straight, options, new StringWriter());
+
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-embed-resume").FullName);
+        IngestStage.Run(run, PipelineTests.Tiny.Data, new StringWriter());
+        Assert.Throws<SimulatedCrash>(() => EmbedStage.Run(run, options, new StringWriter(), chunkWritten: c => { if (c == 2) throw new SimulatedCrash(); }));
+        Assert.False(File.Exists(run.CaptionEmbeddings));
+        var kept = Enumerable.Range(0, 3).Select(c => File.GetLastWriteTimeUtc(run.EmbedChunk(c))).ToList();
+        File.WriteAllText(run.EmbedChunk(3) + ".1234.abc.tmp", "half a chunk"); // a write the kill cut short
+
+        var computed = new List<int>();
+        var log = new StringWriter();
+        EmbedStage.Run(run, options, log, chunkWritten: computed.Add);
+        Assert.DoesNotContain(0, computed);
+        Assert.DoesNotContain(2, computed);
+        Assert.Contains(3, computed);
+        Assert.Equal(kept, Enumerable.Range(0, 3).Select(c => File.GetLastWriteTimeUtc(run.EmbedChunk(c))));
+        Assert.Equal(File.ReadAllBytes(straight.CaptionEmbeddings), File.ReadAllBytes(run.CaptionEmbeddings));
+        Assert.Equal(File.ReadAllBytes(straight.EmbeddedPairs), File.ReadAllBytes(run.EmbeddedPairs));
+        var (_, rows, columns) = Npy.ReadMatrix(run.CaptionEmbeddings);
+        Assert.Equal(Npy.ReadVector(run.EmbeddedPairs).Length, rows);
+        Assert.Equal(384, columns);
+    }
+}
