@@ -32,6 +32,7 @@ var seedShare = new Option<double?>("--seed-share") { Description = "Share of th
 var batch = new Option<int?>("--batch") { Description = "Training batch size (default 256)" };
 var top = new Option<int>("--top") { Description = "Characteristic words shown per cluster", DefaultValueFactory = _ => 10 };
 var encoderOption = new Option<string?>("--encoder") { Description = "Caption encoder: all-MiniLM-L6-v2 (default), arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json" };
+var half = new Option<bool>("--float16") { Description = "Store caption embeddings as float16 (half the disk; default float32)" };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 
 RunOptions Options(ParseResult p)
@@ -46,6 +47,7 @@ RunOptions Options(ParseResult p)
     if (p.GetValue(seedShare) is double share) o = o with { Train = o.Train with { SeedShare = share } };
     if (p.GetValue(batch) is int b) o = o with { Train = o.Train with { BatchSize = b } };
     if (p.GetValue(encoderOption) is string enc) o = o with { Embed = o.Embed with { Encoder = enc } };
+    if (p.GetValue(half)) o = o with { Embed = o.Embed with { Precision = EmbeddingPrecision.Float16 } };
     if (p.GetValue(threads) is int th)
         o = o with { Embed = o.Embed with { Threads = th }, Train = o.Train with { Threads = th }, Eval = o.Eval with { Threads = th } };
     return o;
@@ -88,11 +90,11 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
     Console.WriteLine(results.ToTable());
     Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, threads));
+}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, half, threads));
 root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
     (run, o, _) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
 root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
-    (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, threads));
+    (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, half, threads));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
     (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
 root.Subcommands.Add(Verb("clusters", "Show what every expert and fine cluster is about: sizes, tightness, distance to the nearest other, words",

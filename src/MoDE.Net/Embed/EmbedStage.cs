@@ -71,8 +71,9 @@ public static class EmbedStage
             next = Task.Run(() => Tokenize(following)); // overlaps the next chunk's tokenization with this chunk's inference
             int done = Math.Min((chunk + 1) * options.ChunkSize, rows.Length);
             if (tokens.Length == 0) { progress.Report(done); continue; } // finished before a kill
-            float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize);
-            Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+            float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize, options.BatchTokens);
+            if (options.Precision == EmbeddingPrecision.Float16) Npy.WriteHalf(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+            else Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
             computed += tokens.Length;
             progress.Report(done);
             chunkWritten?.Invoke(chunk);
@@ -89,13 +90,14 @@ public static class EmbedStage
     }
 
     /// <summary>
-    /// Chunks are only valid for the encoder, chunk size and caption count that wrote them (embed/chunks/plan.json);
-    /// any other plan clears the folder. Leftover temp files of a killed write are removed.
+    /// Chunks are only valid for the encoder, chunk size, precision and caption count that wrote them
+    /// (embed/chunks/plan.json); any other plan clears the folder. The batch options are not part of the plan: they
+    /// change no vector. Leftover temp files of a killed write are removed.
     /// </summary>
     static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count)
     {
         string planPath = Path.Combine(run.EmbedChunksFolder, "plan.json");
-        string plan = JsonSerializer.Serialize(new { options.Encoder, options.ChunkSize, options.BatchSize, Captions = count });
+        string plan = JsonSerializer.Serialize(new { options.Encoder, options.ChunkSize, Precision = options.Precision.ToString(), Captions = count });
         if (Directory.Exists(run.EmbedChunksFolder) && (!File.Exists(planPath) || File.ReadAllText(planPath) != plan))
             Directory.Delete(run.EmbedChunksFolder, recursive: true);
         Directory.CreateDirectory(run.EmbedChunksFolder);
@@ -107,23 +109,28 @@ public static class EmbedStage
     /// Embeds captions in batches of similar token length (little padding); the result is in input order,
     /// row i for caption i, and does not depend on how captions were batched.
     /// </summary>
-    public static float[] Embed(CaptionEncoder encoder, IReadOnlyList<string> captions, int batchSize, ConsoleProgress? progress = null)
+    public static float[] Embed(CaptionEncoder encoder, IReadOnlyList<string> captions, int batchSize, int batchTokens = int.MaxValue, ConsoleProgress? progress = null)
     {
         var tokens = new int[captions.Count][];
         Parallel.For(0, captions.Count, i => tokens[i] = encoder.Tokenize(captions[i]));
-        return EmbedTokens(encoder, tokens, batchSize, progress);
+        return EmbedTokens(encoder, tokens, batchSize, batchTokens, progress);
     }
 
-    /// <summary>Tokenized captions embedded in batches of similar length; row i for caption i.</summary>
-    public static float[] EmbedTokens(CaptionEncoder encoder, int[][] tokens, int batchSize, ConsoleProgress? progress = null)
+    /// <summary>
+    /// Tokenized captions embedded in batches of similar length, shortest first; a batch holds at most
+    /// <paramref name="batchSize"/> captions and <paramref name="batchTokens"/> padded tokens (always one caption at
+    /// least). Row i for caption i.
+    /// </summary>
+    public static float[] EmbedTokens(CaptionEncoder encoder, int[][] tokens, int batchSize, int batchTokens = int.MaxValue, ConsoleProgress? progress = null)
     {
         int[] order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ThenBy(i => i).ToArray();
         int dim = encoder.Dimension;
         var result = new float[(long)tokens.Length * dim];
         var buffer = new float[batchSize * dim];
-        for (int start = 0; start < order.Length; start += batchSize)
+        for (int start = 0, count; start < order.Length; start += count)
         {
-            int count = Math.Min(batchSize, order.Length - start);
+            count = 1; // the batch's longest caption is its last: lengths increase along the order
+            while (count < batchSize && start + count < order.Length && (long)(count + 1) * tokens[order[start + count]].Length <= batchTokens) count++;
             var batch = order.AsSpan(start, count).ToArray();
             encoder.Encode(batch.Select(i => tokens[i]).ToList(), buffer.AsSpan(0, count * dim));
             for (int b = 0; b < count; b++)

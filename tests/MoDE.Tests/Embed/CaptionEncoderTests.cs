@@ -29,11 +29,13 @@ public class CaptionEncoderTests
         float[] together = EmbedStage.Embed(Encoder.Value, Captions, batchSize: 8);
         float[] alone = EmbedStage.Embed(Encoder.Value, Captions, batchSize: 1);
         float[] threes = EmbedStage.Embed(Encoder.Value, Captions, batchSize: 3);
+        float[] capped = EmbedStage.Embed(Encoder.Value, Captions, batchSize: 64, batchTokens: 24); // batches of 1..4 by length
         for (int i = 0; i < Captions.Length; i++)
         {
             var a = together.AsSpan(i * 384, 384);
             Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, alone.AsSpan(i * 384, 384)) >= 0.9999f, $"caption {i}, batch 1");
             Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, threes.AsSpan(i * 384, 384)) >= 0.9999f, $"caption {i}, batch 3");
+            Assert.True(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, capped.AsSpan(i * 384, 384)) >= 0.9999f, $"caption {i}, 24-token batches");
         }
     }
 

@@ -38,4 +38,28 @@ public class EmbedResumeTests
         Assert.Equal(Npy.ReadVector(run.EmbeddedPairs).Length, rows);
         Assert.Equal(384, columns);
     }
+
+    [Fact]
+    public void Float16StoresTheSameVectorsInHalfTheBytesAndBatchOptionsDoNotRedoWork()
+    {
+        var single = new RunLayout(Directory.CreateTempSubdirectory("mode-embed-f4").FullName);
+        IngestStage.Run(single, PipelineTests.Tiny.Data, new StringWriter());
+        EmbedStage.Run(single, PipelineTests.Tiny.Embed, new StringWriter());
+        var half = new RunLayout(Directory.CreateTempSubdirectory("mode-embed-f2").FullName);
+        IngestStage.Run(half, PipelineTests.Tiny.Data, new StringWriter());
+        var options = PipelineTests.Tiny.Embed with { Precision = EmbeddingPrecision.Float16 };
+        EmbedStage.Run(half, options, new StringWriter());
+
+        Assert.Equal("<f2", Npy.ReadHeader(half.CaptionEmbeddings).Descr);
+        var (f4, rows, dimension) = Npy.ReadMatrix(single.CaptionEmbeddings);
+        var (f2, halfRows, _) = Npy.ReadMatrix(half.CaptionEmbeddings);
+        Assert.Equal(rows, halfRows);
+        Assert.True(new FileInfo(half.CaptionEmbeddings).Length < new FileInfo(single.CaptionEmbeddings).Length * 0.51);
+        for (int i = 0; i < f4.Length; i++) Assert.True(Math.Abs(f4[i] - f2[i]) <= 1e-3f, $"value {i}: {f4[i]} stored as {f2[i]}");
+        Assert.Equal(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(f2.AsSpan(0, dimension)), 2);
+
+        var log = new StringWriter();
+        EmbedStage.Run(half, options with { BatchSize = 7, BatchTokens = 100 }, log); // batches change no vector
+        Assert.Contains("done already", log.ToString());
+    }
 }

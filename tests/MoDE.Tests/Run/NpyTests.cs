@@ -22,4 +22,22 @@ public class NpyTests
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => Npy.ReadMatrix(Path.Combine(folder, "cut.npy"))).Message);
         Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
     }
+
+    [Fact]
+    public void Float16MatricesRoundTripAndConcatenateButNeverMixWithFloat32()
+    {
+        string folder = Directory.CreateTempSubdirectory("mode-npy-f2").FullName;
+        string a = Path.Combine(folder, "a.npy"), b = Path.Combine(folder, "b.npy"), c = Path.Combine(folder, "c.npy");
+        Npy.WriteHalf(a, [0.1f, -0.25f, 1f, 65504f], 2, 2);
+        Npy.WriteHalf(b, [3.14159f, 0f], 1, 2);
+        Assert.Equal(Npy.ReadHeader(a).DataOffset + 4 * 2, new FileInfo(a).Length); // 2 bytes a value
+        var (values, rows, columns) = Npy.ReadMatrix(a);
+        Assert.Equal((2, 2), (rows, columns));
+        Assert.Equal([(float)(Half)0.1f, -0.25f, 1f, 65504f], values);
+        Npy.ConcatenateRows(c, [a, b], 2);
+        Assert.Equal("<f2", Npy.ReadHeader(c).Descr);
+        Assert.Equal([(float)(Half)0.1f, -0.25f, 1f, 65504f, (float)(Half)3.14159f, 0f], Npy.ReadMatrix(c).Data);
+        Npy.Write(b, [1f, 2f], 1, 2);
+        Assert.Contains("earlier parts <f2", Assert.Throws<InvalidDataException>(() => Npy.ConcatenateRows(c, [a, b], 2)).Message);
+    }
 }
