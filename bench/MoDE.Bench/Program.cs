@@ -13,6 +13,7 @@ switch (which)
     case "embed": Embed(count > 0 ? count : 4096); break;
     case "embed-rss": EmbedRss(count > 0 ? count : 200_000); break;
     case "kmeans": KMeansAssign(count > 0 ? count : 50_000); break;
+    case "matmul": Matmul(); break;
     case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, cluster)"); return 1;
@@ -82,11 +83,18 @@ static void KMeansFit(string folder, int k, int iterations)
 }
 
 // GFLOP/s of a float32 [m x inner] by [inner x n] product through libtorch, best of 5 after a warm-up.
-static double MatmulRate(int m, int inner, int n)
+static void Matmul()
+{
+    foreach (var (m, inner, n) in new[] { (4096, 4096, 4096), (16384, 384, 1024) })
+        foreach (var type in new[] { TorchSharp.torch.ScalarType.Float32, TorchSharp.torch.ScalarType.BFloat16 })
+            Console.WriteLine($"matmul {m}x{inner} by {inner}x{n} {type}: {MatmulRate(m, inner, n, type):F1} GFLOP/s");
+}
+
+static double MatmulRate(int m, int inner, int n, TorchSharp.torch.ScalarType type = TorchSharp.torch.ScalarType.Float32)
 {
     using var scope = TorchSharp.torch.NewDisposeScope();
-    var a = TorchSharp.torch.randn(m, inner);
-    var b = TorchSharp.torch.randn(inner, n);
+    var a = TorchSharp.torch.randn(m, inner).to(type);
+    var b = TorchSharp.torch.randn(inner, n).to(type);
     a.mm(b).Dispose();
     double best = double.MaxValue;
     for (int i = 0; i < 5; i++)

@@ -18,7 +18,7 @@ public sealed record ClusterReport(
     IReadOnlyList<ClusterReport.Cluster> Coarse, IReadOnlyList<ClusterReport.Cluster> Fine,
     IReadOnlyList<KMeansIteration> FineIterations, IReadOnlyList<KMeansIteration> CoarseIterations, double Seconds)
 {
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2; // 2: iteration statistics count splits
 
     /// <param name="Parent">The coarse cluster (expert) of a fine cluster; -1 for a coarse cluster.</param>
     /// <param name="Children">Fine clusters of a coarse cluster; 0 for a fine one.</param>
@@ -28,12 +28,14 @@ public sealed record ClusterReport(
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static ClusterReport Build(ClusterHierarchy clusters, float[] embeddings, IReadOnlyList<Pair> pairs, int[] pairRows, int words, double seconds)
+    /// <param name="embeddings">The caption vectors, read chunk by chunk (never whole) for the mean cosines.</param>
+    public static ClusterReport Build(ClusterHierarchy clusters, MatrixRows embeddings, IReadOnlyList<Pair> pairs, int[] pairRows, int words, double seconds)
     {
         int d = clusters.Dimension, m = clusters.FineCount, n = clusters.CoarseCount;
         int[] fineOf = clusters.FineAssignment, coarseOf = clusters.ExpertOfCaption();
-        var fine = Describe(m, fineOf, clusters.FineCenters, d, embeddings, pairs, pairRows, words, f => clusters.FineToCoarse[f], _ => 0);
-        var coarse = Describe(n, coarseOf, clusters.CoarseCenters, d, embeddings, pairs, pairRows, words, _ => -1,
+        var (fineCosine, coarseCosine) = MeanCosines(embeddings, clusters, fineOf, coarseOf);
+        var fine = Describe(m, fineOf, clusters.FineCenters, d, fineCosine, pairs, pairRows, words, f => clusters.FineToCoarse[f], _ => 0);
+        var coarse = Describe(n, coarseOf, clusters.CoarseCenters, d, coarseCosine, pairs, pairRows, words, _ => -1,
             c => clusters.FineToCoarse.Count(p => p == c));
         return new ClusterReport(CurrentFormatVersion, pairRows.Length,
             KMeans.Imbalance([.. fine.Select(c => c.Captions)], pairRows.Length),
@@ -41,7 +43,34 @@ public sealed record ClusterReport(
             clusters.FineIterations, clusters.CoarseIterations, seconds);
     }
 
-    static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, float[] embeddings, IReadOnlyList<Pair> pairs,
+    /// <summary>Mean cosine between each cluster's captions and its center, fine and coarse, in one streamed pass.</summary>
+    static (double[] Fine, double[] Coarse) MeanCosines(MatrixRows embeddings, ClusterHierarchy clusters, int[] fineOf, int[] coarseOf)
+    {
+        int d = clusters.Dimension, chunk = KMeans.DefaultChunkRows;
+        var fine = new double[clusters.FineCount];
+        var coarse = new double[clusters.CoarseCount];
+        var buffer = new float[chunk * d];
+        for (int start = 0; start < embeddings.Rows; start += chunk)
+        {
+            int rows = Math.Min(chunk, embeddings.Rows - start);
+            var values = embeddings.Read(start, rows, buffer);
+            for (int r = 0; r < rows; r++)
+            {
+                var x = values.Slice(r * d, d);
+                fine[fineOf[start + r]] += TensorPrimitives.CosineSimilarity(x, clusters.FineCenters.AsSpan(fineOf[start + r] * d, d));
+                coarse[coarseOf[start + r]] += TensorPrimitives.CosineSimilarity(x, clusters.CoarseCenters.AsSpan(coarseOf[start + r] * d, d));
+            }
+        }
+        var fineSizes = new int[fine.Length];
+        var coarseSizes = new int[coarse.Length];
+        foreach (int f in fineOf) fineSizes[f]++;
+        foreach (int c in coarseOf) coarseSizes[c]++;
+        for (int f = 0; f < fine.Length; f++) fine[f] = fineSizes[f] == 0 ? 0 : fine[f] / fineSizes[f];
+        for (int c = 0; c < coarse.Length; c++) coarse[c] = coarseSizes[c] == 0 ? 0 : coarse[c] / coarseSizes[c];
+        return (fine, coarse);
+    }
+
+    static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, double[] meanCosine, IReadOnlyList<Pair> pairs,
         int[] pairRows, int words, Func<int, int> parent, Func<int, int> children)
     {
         var members = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
@@ -50,13 +79,12 @@ public sealed record ClusterReport(
         return Enumerable.Range(0, k).Select(c =>
         {
             var center = centers.AsSpan(c * d, d).ToArray();
-            double cosine = members[c].Count == 0 ? 0 : members[c].Average(i => (double)TensorPrimitives.CosineSimilarity(embeddings.AsSpan(i * d, d), center));
             double nearest = Enumerable.Range(0, k).Where(o => o != c)
                 .Select(o => (double)TensorPrimitives.Distance(center, centers.AsSpan(o * d, d))).DefaultIfEmpty(0).Min();
             var domains = members[c].Select(i => pairs[pairRows[i]]).Where(p => p.Domain is not null && !p.Noisy)
                 .GroupBy(p => p.Domain!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Count());
-            return new Cluster(c, parent(c), children(c), members[c].Count, cosine, nearest, top[c], domains);
+            return new Cluster(c, parent(c), children(c), members[c].Count, meanCosine[c], nearest, top[c], domains);
         }).ToList();
     }
 
@@ -78,7 +106,7 @@ public sealed record ClusterReport(
             $"{Captions} captions, {Fine.Count} fine clusters (imbalance {FineImbalance:F2}), {Coarse.Count} coarse clusters = experts (imbalance {CoarseImbalance:F2})");
         if (FineIterations.Count > 0)
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"fine k-means: {FineIterations.Count} iterations, objective {FineIterations[0].Objective:F1} -> {FineIterations[^1].Objective:F1}, {FineIterations.Sum(i => i.Relocated)} empty clusters refilled, {FineIterations.Sum(i => i.Seconds):F1} s");
+                $"fine k-means: {FineIterations.Count} iterations, objective {FineIterations[0].Objective:F1} -> {FineIterations[^1].Objective:F1}, {FineIterations.Sum(i => i.Splits)} empty clusters split off large ones, {FineIterations.Sum(i => i.Seconds):F1} s");
         text.AppendLine("cos = mean cosine of a cluster's captions to its center; gap = distance to the nearest other center");
         foreach (var expert in Coarse)
         {

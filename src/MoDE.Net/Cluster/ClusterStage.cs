@@ -20,14 +20,15 @@ public static class ClusterStage
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("cluster: done already, skipped"); return; }
         StageMarker.Require(run, Name, EmbedStage.Name);
-        var (embeddings, rows, dimension) = Npy.ReadMatrix(run.CaptionEmbeddings);
+        using var embeddings = NpyMatrix.Open(run.CaptionEmbeddings); // memory-mapped: only the fit's sample is read into memory
+        int rows = embeddings.Rows;
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
         if (pairRows.Length != rows) throw new InvalidDataException($"{run.EmbeddedPairs}: {pairRows.Length} rows for {rows} embeddings");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         log.WriteLine($"cluster: {rows} captions -> m = {options.FineClusters} fine -> n = {options.CoarseClusters} coarse clusters");
         if (rows < KMeans.MinPointsPerCentroid * options.FineClusters)
             log.WriteLine($"cluster: warning: {rows} captions for m = {options.FineClusters} is under {KMeans.MinPointsPerCentroid} per fine cluster; fine centers will be noisy");
-        var hierarchy = ClusterHierarchy.Fit(embeddings, dimension, options);
+        var hierarchy = ClusterHierarchy.Fit(embeddings, options);
         hierarchy.Save(run);
         double seconds = clock.Elapsed.TotalSeconds;
         var report = ClusterReport.Build(hierarchy, embeddings, PairStore.ReadCaptions(run.Pairs), pairRows, ReportWords, seconds);

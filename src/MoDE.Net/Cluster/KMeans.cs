@@ -1,11 +1,16 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MoDE.Run;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MoDE.Cluster;
 
-/// <summary>Statistics of one Lloyd iteration; the objective is that of the assignment step.</summary>
-public sealed record KMeansIteration(int Iteration, double Objective, double ImbalanceFactor, int Relocated, double CenterShift, double Seconds);
+/// <summary>
+/// Statistics of one Lloyd iteration: the objective of its assignment step, faiss's imbalance factor of that
+/// assignment, how many empty clusters were split off large ones, how far the centers moved, and its time.
+/// </summary>
+public sealed record KMeansIteration(int Iteration, double Objective, double ImbalanceFactor, int Splits, double CenterShift, double Seconds);
 
 /// <summary>A fitted k-means: K centers of <see cref="Dimension"/> floats, row after row.</summary>
 public sealed record KMeansResult(float[] Centers, int K, int Dimension, KMeansMetric Metric, IReadOnlyList<KMeansIteration> Iterations)
@@ -15,45 +20,76 @@ public sealed record KMeansResult(float[] Centers, int K, int Dimension, KMeansM
 }
 
 /// <summary>
-/// Lloyd's k-means with distances from one matrix product (points x centers) per chunk of points.
-/// The objective (sum of squared distances to the assigned center) never increases from one iteration to the
-/// next: an empty cluster takes the point farthest from its center, which lowers the objective, instead of a
-/// random one.
+/// Lloyd's k-means with distances from one matrix product (points x centers) per chunk of points, so memory is
+/// bounded whatever N is and the points may stream from a memory-mapped file (<see cref="MatrixRows"/>).
+/// An empty cluster is split off a large one chosen with the seed (as faiss): the large cluster's center is copied
+/// with a tiny symmetric perturbation, and the next assignment divides its points between the two.
 /// </summary>
 public static class KMeans
 {
     /// <summary>Below this many points per centroid the fit is warned about (faiss: min_points_per_centroid = 39).</summary>
     public const int MinPointsPerCentroid = 39;
 
-    /// <summary>Points per GEMM in <see cref="Nearest"/>: 16,384 x K floats (64 MB at K = 1024) bounds the memory.</summary>
+    /// <summary>Points per GEMM in <see cref="Nearest(MatrixRows, float[], int)"/>: 16,384 x K floats (64 MB at K = 1024) bounds the memory.</summary>
     public const int DefaultChunkRows = 16_384;
 
-    /// <param name="initialCenters">K x dimension starting centers; null draws K distinct points with the seed.</param>
+    /// <summary>
+    /// Nearest centers per point the balanced auction may choose among. 16 of K leaves room to move points out of
+    /// crowded regions while keeping the auction's memory at N x 16 (index, cost) pairs; a point left without a place
+    /// among its candidates takes its nearest center with room, computed exactly.
+    /// </summary>
+    public const int BalancedCandidates = 16;
+
+    /// <summary>k-means++ runs on a seeded subsample of at most this many points per centroid.</summary>
+    public const int PlusPlusPointsPerCentroid = 16;
+
+    /// <summary>faiss's relative perturbation of a split center (CLUSTERING_EPS = 1/1024).</summary>
+    const float SplitPerturbation = 1f / 1024;
+
+    /// <param name="initialCenters">K x dimension starting centers; null chooses them by <see cref="KMeansOptions.Init"/>.</param>
     public static KMeansResult Fit(float[] points, int dimension, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null)
     {
-        options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (points.Length % dimension != 0) throw new ArgumentException($"{points.Length} floats are not rows of {dimension}", nameof(points));
-        int n = points.Length / dimension, k = options.K;
-        int firstBad = Array.FindIndex(points, v => !float.IsFinite(v));
-        if (firstBad >= 0) throw new ArgumentException($"point {firstBad / dimension} holds {points[firstBad]} (NaN or infinite values cannot be clustered)", nameof(points));
+        using var rows = MatrixRows.InMemory(points, dimension);
+        return Fit(rows, options, log, initialCenters);
+    }
+
+    /// <summary>
+    /// Fits on at most K x <see cref="KMeansOptions.MaxPointsPerCentroid"/> rows sampled with the seed; only those rows
+    /// are read into memory.
+    /// </summary>
+    public static KMeansResult Fit(MatrixRows points, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null)
+    {
+        options.Validate();
+        int n = points.Rows, k = options.K, dimension = points.Columns;
         if (k > n) throw new ArgumentException($"k = {k} clusters need at least {k} points, got {n}", nameof(options));
+        if (initialCenters is not null && initialCenters.Length != k * dimension)
+            throw new ArgumentException($"{initialCenters.Length} floats are not {k} centers of {dimension}", nameof(initialCenters));
 
         var random = new Random(options.Seed);
-        float[] sample = points;
         long cap = (long)k * options.MaxPointsPerCentroid;
+        int[]? chosen = null;
         if (n > cap)
         {
-            int[] chosen = SampleWithoutReplacement(n, (int)cap, random);
+            chosen = SampleWithoutReplacement(n, (int)cap, random);
             Array.Sort(chosen);
-            sample = Rows(points, chosen, dimension);
             n = chosen.Length;
+        }
+        float[] sample = chosen is null ? points.Read(0, n, new float[(long)n * dimension]).ToArray() : points.Gather(chosen);
+        int firstBad = Array.FindIndex(sample, v => !float.IsFinite(v));
+        if (firstBad >= 0)
+        {
+            int row = chosen is null ? firstBad / dimension : chosen[firstBad / dimension];
+            throw new ArgumentException($"point {row} holds {sample[firstBad]} (NaN or infinite values cannot be clustered)", nameof(points));
         }
         if (n < MinPointsPerCentroid * k)
             log?.WriteLine($"  k-means warning: {n} points for k = {k} is under {MinPointsPerCentroid} per centroid; centers will be noisy");
-        if (initialCenters is not null && initialCenters.Length != k * dimension)
-            throw new ArgumentException($"{initialCenters.Length} floats are not {k} centers of {dimension}", nameof(initialCenters));
-        float[] centers = initialCenters is not null ? (float[])initialCenters.Clone() : Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
+
+        using var sampleRows = MatrixRows.InMemory(sample, dimension);
+        float[] centers = initialCenters is not null ? (float[])initialCenters.Clone()
+            : options.Init == KMeansInit.KMeansPlusPlus ? PlusPlus(sample, dimension, k, random)
+            : Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
         if (options.Metric == KMeansMetric.Spherical) Normalize(centers, dimension);
         var history = new List<KMeansIteration>();
         for (int iteration = 0; iteration < options.Iterations; iteration++)
@@ -64,24 +100,25 @@ public static class KMeans
             var sums = new float[k * dimension];
             if (options.Balanced)
             {
-                (assignment, distances) = BalancedAssign(sample, centers, dimension);
+                (assignment, distances) = BalancedAssign(sampleRows, centers);
                 AddRows(sample, assignment, sums, dimension);
             }
             else
             {
-                (assignment, distances) = Nearest(sample, centers, dimension, DefaultChunkRows, sums);
+                (assignment, distances) = Nearest(sampleRows, centers, DefaultChunkRows, sums);
             }
             double objective = distances.Sum(d => (double)d);
-            int relocated = FillEmpty(assignment, distances, k, sample, sums, dimension);
             var counts = new int[k];
             foreach (int a in assignment) counts[a]++;
+            double imbalance = Imbalance(counts, n);
             float[] updated = Means(sums, counts, dimension, centers);
+            int splits = SplitEmpty(updated, counts, dimension, random);
             if (options.Metric == KMeansMetric.Spherical) Normalize(updated, dimension);
             double shift = 0;
             for (int i = 0; i < updated.Length; i++) shift += (double)(updated[i] - centers[i]) * (updated[i] - centers[i]);
             centers = updated;
-            history.Add(new KMeansIteration(iteration, objective, Imbalance(counts, n), relocated, shift, clock.Elapsed.TotalSeconds));
-            log?.WriteLine($"  k-means k={k} iter {iteration}: objective {objective:F4}, imbalance {history[^1].ImbalanceFactor:F3}, relocated {relocated}, shift {shift:E2}");
+            history.Add(new KMeansIteration(iteration, objective, imbalance, splits, shift, clock.Elapsed.TotalSeconds));
+            log?.WriteLine($"  k-means k={k} iter {iteration}: objective {objective:F4}, imbalance {imbalance:F3}, splits {splits}, shift {shift:E2}");
             if (shift < options.Tolerance) break;
         }
         return new KMeansResult(centers, k, dimension, options.Metric, history);
@@ -92,103 +129,228 @@ public static class KMeans
     /// computed once; each chunk of <paramref name="chunkRows"/> points costs one GEMM fused with the norm add
     /// (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
     /// </summary>
-    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows) =>
-        Nearest(points, centers, dimension, chunkRows, sums: null);
+    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)
+    {
+        using var rows = MatrixRows.InMemory(points, dimension);
+        return Nearest(rows, centers, chunkRows, sums: null);
+    }
+
+    /// <summary>Nearest center of every row, the rows read chunk by chunk (a memory-mapped file is never read whole).</summary>
+    public static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows = DefaultChunkRows) =>
+        Nearest(points, centers, chunkRows, sums: null);
 
     /// <param name="sums">When given (K x dimension), receives the sum of the points assigned to each center,
     /// accumulated chunk by chunk while the chunk is in memory: the Lloyd update needs no second pass.</param>
-    static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows, float[]? sums)
+    static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows, float[]? sums)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
-        int n = points.Length / dimension, k = centers.Length / dimension;
+        int n = points.Rows, k = centers.Length / points.Columns;
         var assignment = new int[n];
         var distances = new float[n];
         using var scope = NewDisposeScope();
-        var c = tensor(centers, [k, dimension]);
-        var cT = c.t().contiguous();              // [dimension, k]
-        var cNorm = c.pow(2).sum(1).unsqueeze(0); // [1, k]
-        var sumsTensor = sums is null ? null : zeros(k, dimension);
-        for (int start = 0; start < n; start += chunkRows)
+        var sumsTensor = sums is null ? null : zeros(k, points.Columns);
+        Scan(points, centers, chunkRows, (start, x, partial) =>
         {
-            using var chunkScope = NewDisposeScope();
-            int rows = Math.Min(chunkRows, n - start);
-            var x = empty(rows, dimension);                // native memory: no managed copy of the chunk
-            x.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(points.AsSpan(start * dimension, rows * dimension));
-            var partial = cNorm.addmm(x, cT, beta: 1, alpha: -2);  // [rows, k]: ||c||^2 - 2 x.c
             var (min, argmin) = partial.min(1);
-            var xNorm = x.pow(2).sum(1);                          // [rows]
-            var best = (min + xNorm).clamp_min(0);
-            best.data<float>().CopyTo(distances, start);
-            var args = argmin.data<long>();
-            for (int i = 0; i < rows; i++) assignment[start + i] = (int)args[i];
+            (min + x.pow(2).sum(1)).clamp_min(0).data<float>().CopyTo(distances, start);
+            var args = argmin.to_type(ScalarType.Int32);
+            args.data<int>().CopyTo(assignment, start);
             sumsTensor?.index_add_(0, argmin, x, 1);
-        }
+        });
         sumsTensor?.data<float>().CopyTo(sums!, 0);
         return (assignment, distances);
     }
 
     /// <summary>
-    /// Each cluster takes at most ceil(N/K) points: all (point, center) pairs in increasing distance, a pair taken
-    /// when its point is free and its center has room.
+    /// Calls <paramref name="visit"/> for each chunk of rows with the chunk x [rows, d] and ||c||^2 - 2 x.c [rows, K]
+    /// from one addmm. Rows holding NaN or infinite values are an error naming the row.
     /// </summary>
-    static (int[] Assignment, float[] Distances) BalancedAssign(float[] points, float[] centers, int dimension)
+    static void Scan(MatrixRows points, float[] centers, int chunkRows, Action<int, Tensor, Tensor> visit)
     {
-        int n = points.Length / dimension, k = centers.Length / dimension, capacity = (n + k - 1) / k;
-        var all = new float[(long)n * k];
-        using (var scope = NewDisposeScope())
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        int n = points.Rows, dimension = points.Columns, k = centers.Length / dimension;
+        if (centers.Length != k * dimension || k < 1) throw new ArgumentException($"{centers.Length} floats are not centers of {dimension}", nameof(centers));
+        using var scope = NewDisposeScope();
+        var c = tensor(centers, [k, dimension]);
+        var cT = c.t().contiguous();              // [dimension, k]
+        var cNorm = c.pow(2).sum(1).unsqueeze(0); // [1, k]
+        var buffer = new float[(long)Math.Min(chunkRows, n) * dimension];
+        for (int start = 0; start < n; start += chunkRows)
         {
-            var x = tensor(points, [n, dimension]);
-            var c = tensor(centers, [k, dimension]);
-            var d = (x.pow(2).sum(1, keepdim: true) - 2 * x.mm(c.t()) + c.pow(2).sum(1).unsqueeze(0)).clamp_min(0);
-            d.data<float>().CopyTo(all, 0);
+            using var chunkScope = NewDisposeScope();
+            int rows = Math.Min(chunkRows, n - start);
+            var values = points.Read(start, rows, buffer);
+            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
+            {
+                int firstBad = 0;
+                while (firstBad < values.Length && float.IsFinite(values[firstBad])) firstBad++;
+                if (firstBad < values.Length)
+                    throw new ArgumentException($"point {start + firstBad / dimension} holds {values[firstBad]} (NaN or infinite values cannot be clustered)", nameof(points));
+            }
+            var x = empty(rows, dimension);                // native memory: no managed copy of the chunk
+            // The setter only copies from the span; it asks for a writable one.
+            x.bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(values), values.Length));
+            visit(start, x, cNorm.addmm(x, cT, beta: 1, alpha: -2));
         }
-        long[] order = new long[all.LongLength];
-        for (long i = 0; i < order.LongLength; i++) order[i] = i;
-        Array.Sort((float[])all.Clone(), order);
-        var assignment = Enumerable.Repeat(-1, n).ToArray();
-        var distances = new float[n];
-        var load = new int[k];
-        int placed = 0;
-        foreach (long pairIndex in order)
-        {
-            int point = (int)(pairIndex / k), center = (int)(pairIndex % k);
-            if (assignment[point] >= 0 || load[center] >= capacity) continue;
-            assignment[point] = center;
-            distances[point] = all[pairIndex];
-            load[center]++;
-            if (++placed == n) break;
-        }
-        return (assignment, distances);
     }
 
     /// <summary>
-    /// Gives each empty cluster the point farthest from its center, taken from a cluster with two or more points,
-    /// and moves that point's coordinates between the clusters' sums.
+    /// The <paramref name="count"/> nearest centers of every row, nearest first: center indices and squared distances,
+    /// row after row (N x count each), from the same chunked GEMM as <see cref="Nearest(MatrixRows, float[], int)"/>.
     /// </summary>
-    static int FillEmpty(int[] assignment, float[] distances, int k, float[] points, float[] sums, int dimension)
+    public static (int[] Centers, float[] Distances) NearestCandidates(MatrixRows points, float[] centers, int count, int chunkRows = DefaultChunkRows)
     {
-        var counts = new int[k];
-        foreach (int a in assignment) counts[a]++;
-        if (Array.IndexOf(counts, 0) < 0) return 0;
-        int relocated = 0;
-        int[] byDistance = Enumerable.Range(0, assignment.Length).OrderByDescending(i => distances[i]).ThenBy(i => i).ToArray();
-        int next = 0;
-        for (int cluster = 0; cluster < k; cluster++)
+        int n = points.Rows;
+        var indices = new int[(long)n * count];
+        var distances = new float[(long)n * count];
+        Scan(points, centers, chunkRows, (start, x, partial) =>
         {
-            if (counts[cluster] > 0) continue;
-            while (counts[assignment[byDistance[next]]] < 2) next++;
-            int point = byDistance[next++];
-            var x = points.AsSpan(point * dimension, dimension);
-            var from = sums.AsSpan(assignment[point] * dimension, dimension);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(from, x, from);
-            x.CopyTo(sums.AsSpan(cluster * dimension, dimension));
-            counts[assignment[point]]--;
-            assignment[point] = cluster;
-            distances[point] = 0;
-            counts[cluster] = 1;
-            relocated++;
+            var (values, args) = partial.topk(count, dim: 1, largest: false, sorted: true);
+            (values + x.pow(2).sum(1, keepdim: true)).clamp_min(0).data<float>().CopyTo(distances, start * count);
+            args.to_type(ScalarType.Int32).data<int>().CopyTo(indices, start * count);
+        });
+        return (indices, distances);
+    }
+
+    /// <summary>
+    /// Balanced assignment: each cluster takes at most ceil(N/K) points, so the largest cluster holds at most
+    /// ceil(N/K) and the imbalance factor stays near 1. A forward auction (Bertsekas) for the capacity-constrained
+    /// assignment over each point's <see cref="BalancedCandidates"/> nearest centers: a free point bids for the
+    /// candidate of best value (minus distance minus price) and raises its price by the margin over its second best
+    /// plus eps; a full center takes the bid by dropping its lowest bidder, and its price is its lowest held bid.
+    /// eps is 1/1000 of the mean nearest distance, so the total distance is within N x eps of the best balanced one
+    /// over the candidates. Points still free after 64 bids a point on average take their nearest center with room,
+    /// computed exactly over all centers. Deterministic: points bid in index order.
+    /// </summary>
+    public static (int[] Assignment, float[] Distances) BalancedAssign(MatrixRows points, float[] centers)
+    {
+        int n = points.Rows, dimension = points.Columns, k = centers.Length / dimension, capacity = (n + k - 1) / k;
+        int t = Math.Min(k, BalancedCandidates);
+        var (candidates, cost) = NearestCandidates(points, centers, t);
+        double eps = Math.Max(1e-3 * Enumerable.Range(0, n).Average(i => (double)cost[(long)i * t]), 1e-9);
+        var price = new double[k];
+        var held = new PriorityQueue<int, (double Bid, int Point)>[k];
+        for (int c = 0; c < k; c++) held[c] = new PriorityQueue<int, (double, int)>();
+        var assignment = Enumerable.Repeat(-1, n).ToArray();
+        var slot = new int[n]; // which candidate of the point it holds
+        var free = new Queue<int>(Enumerable.Range(0, n));
+        long budget = 64L * n;
+        while (free.Count > 0 && budget-- > 0)
+        {
+            int point = free.Dequeue();
+            long row = (long)point * t;
+            int best = -1;
+            double first = double.NegativeInfinity, second = double.NegativeInfinity;
+            for (int j = 0; j < t; j++)
+            {
+                double value = -cost[row + j] - price[candidates[row + j]];
+                if (value > first) { second = first; first = value; best = j; }
+                else if (value > second) second = value;
+            }
+            int center = candidates[row + best];
+            double bid = price[center] + (t > 1 ? first - second : 0) + eps;
+            if (held[center].Count >= capacity)
+            {
+                int dropped = held[center].Dequeue();
+                assignment[dropped] = -1;
+                free.Enqueue(dropped);
+            }
+            held[center].Enqueue(point, (bid, point));
+            assignment[point] = center;
+            slot[point] = best;
+            if (held[center].Count >= capacity) price[center] = held[center].TryPeek(out _, out var lowest) ? lowest.Bid : 0;
         }
-        return relocated;
+        var distances = new float[n];
+        var load = held.Select(h => h.Count).ToArray();
+        for (int point = 0; point < n; point++)
+            if (assignment[point] >= 0) distances[point] = cost[(long)point * t + slot[point]];
+        if (free.Count > 0) PlaceLeftovers(points, centers, assignment, distances, load, capacity);
+        return (assignment, distances);
+    }
+
+    /// <summary>Each point still without a cluster takes its nearest center that has room, in point order.</summary>
+    static void PlaceLeftovers(MatrixRows points, float[] centers, int[] assignment, float[] distances, int[] load, int capacity)
+    {
+        int dimension = points.Columns, k = load.Length;
+        var buffer = new float[dimension];
+        for (int point = 0; point < assignment.Length; point++)
+        {
+            if (assignment[point] >= 0) continue;
+            var x = points.Read(point, 1, buffer);
+            int best = -1;
+            float bestDistance = float.PositiveInfinity;
+            for (int c = 0; c < k; c++)
+            {
+                if (load[c] >= capacity) continue;
+                float d = System.Numerics.Tensors.TensorPrimitives.Distance(x, centers.AsSpan(c * dimension, dimension));
+                if (d * d < bestDistance) (best, bestDistance) = (c, d * d);
+            }
+            assignment[point] = best;
+            distances[point] = bestDistance;
+            load[best]++;
+        }
+    }
+
+    /// <summary>
+    /// faiss's split of empty clusters: each empty cluster takes a cluster chosen with probability proportional to
+    /// (its size - 1), both centers become that center scaled by 1 +/- 1/1024 in alternating coordinates, and the size
+    /// is divided between them. Returns the number of splits.
+    /// </summary>
+    static int SplitEmpty(float[] centers, int[] counts, int dimension, Random random)
+    {
+        int k = counts.Length, n = counts.Sum(), splits = 0;
+        if (n <= k) return 0;
+        for (int empty = 0; empty < k; empty++)
+        {
+            if (counts[empty] > 0) continue;
+            int donor = 0;
+            for (;; donor = (donor + 1) % k) // walk the clusters until one is accepted with probability (size - 1) / (N - K)
+                if (counts[donor] > 1 && random.NextDouble() < (counts[donor] - 1.0) / (n - k)) break;
+            var from = centers.AsSpan(donor * dimension, dimension);
+            var to = centers.AsSpan(empty * dimension, dimension);
+            from.CopyTo(to);
+            for (int j = 0; j < dimension; j++)
+            {
+                float sign = j % 2 == 0 ? 1 : -1;
+                to[j] *= 1 + sign * SplitPerturbation;
+                from[j] *= 1 - sign * SplitPerturbation;
+            }
+            counts[empty] = counts[donor] / 2;
+            counts[donor] -= counts[empty];
+            splits++;
+        }
+        return splits;
+    }
+
+    /// <summary>k-means++ seeding over a seeded subsample of the points (<see cref="PlusPlusPointsPerCentroid"/> per centroid).</summary>
+    static float[] PlusPlus(float[] sample, int dimension, int k, Random random)
+    {
+        int n = sample.Length / dimension;
+        float[] pool = n > PlusPlusPointsPerCentroid * k ? Rows(sample, SampleWithoutReplacement(n, PlusPlusPointsPerCentroid * k, random), dimension) : sample;
+        int m = pool.Length / dimension;
+        var centers = new float[k * dimension];
+        var nearest = new double[m];
+        Array.Fill(nearest, double.PositiveInfinity);
+        int chosen = random.Next(m);
+        for (int c = 0; c < k; c++)
+        {
+            var center = pool.AsSpan(chosen * dimension, dimension);
+            center.CopyTo(centers.AsSpan(c * dimension));
+            double total = 0;
+            for (int i = 0; i < m; i++)
+            {
+                float d = System.Numerics.Tensors.TensorPrimitives.Distance(pool.AsSpan(i * dimension, dimension), center);
+                nearest[i] = Math.Min(nearest[i], (double)d * d);
+                total += nearest[i];
+            }
+            if (c == k - 1) break;
+            double target = random.NextDouble() * total;
+            chosen = -1;
+            for (int i = 0; i < m && chosen < 0; i++)
+                if ((target -= nearest[i]) < 0 && nearest[i] > 0) chosen = i;
+            if (chosen < 0) chosen = Array.FindLastIndex(nearest, d => d > 0); // rounding at the end of the sum
+            if (chosen < 0) chosen = random.Next(m);                           // all points coincide with centers
+        }
+        return centers;
     }
 
     static void AddRows(float[] points, int[] assignment, float[] sums, int dimension)

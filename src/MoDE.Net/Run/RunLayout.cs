@@ -33,6 +33,7 @@ public sealed class RunLayout(string root)
     public string CoarseCenters => In("cluster", "coarse_centers.npy");
     public string FineAssignment => In("cluster", "fine_assignment.npy");
     public string FineToCoarse => In("cluster", "fine_to_coarse.npy");
+    public string Hierarchy => In("cluster", "hierarchy.json");
     public string ClusterReport => In("cluster", "report.json");
 
     // split: the pair rows of each data expert

@@ -32,4 +32,27 @@ public class ClusterHierarchyTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ClusterOptions { FineClusters = 2, CoarseClusters = 4 }.Validate());
         Assert.Equal("FineClusters", error.ParamName);
     }
+
+    [Fact]
+    public void SavedHierarchyCarriesAFormatVersionAndExpertSizes()
+    {
+        var points = KMeansTests.Blobs(800, 8, 6, seed: 22);
+        var h = ClusterHierarchy.Fit(points, 8, new ClusterOptions { FineClusters = 12, CoarseClusters = 3, FineIterations = 5, CoarseIterations = 10 });
+        var run = new MoDE.Run.RunLayout(Directory.CreateTempSubdirectory("mode-hierarchy").FullName);
+        h.Save(run);
+        var loaded = ClusterHierarchy.Load(run);
+        Assert.Equal(h.FineAssignment, loaded.FineAssignment);
+        Assert.Equal(h.FineToCoarse, loaded.FineToCoarse);
+        Assert.Equal(h.CoarseCenters, loaded.CoarseCenters);
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(run.Hierarchy)).RootElement;
+        Assert.Equal(ClusterHierarchy.CurrentFormatVersion, json.GetProperty("format_version").GetInt32());
+        Assert.Equal(800, json.GetProperty("expert_captions").EnumerateArray().Sum(e => e.GetInt32()));
+        Assert.Equal(h.ExpertSizes(), json.GetProperty("expert_captions").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(12, json.GetProperty("expert_fine_clusters").EnumerateArray().Sum(e => e.GetInt32()));
+
+        File.WriteAllText(run.Hierarchy, File.ReadAllText(run.Hierarchy).Replace("\"format_version\": 1", "\"format_version\": 99"));
+        Assert.Contains("format version 99", Assert.Throws<InvalidDataException>(() => ClusterHierarchy.Load(run)).Message);
+        File.Delete(run.Hierarchy);
+        Assert.Contains("mode cluster", Assert.Throws<InvalidDataException>(() => ClusterHierarchy.Load(run)).Message);
+    }
 }

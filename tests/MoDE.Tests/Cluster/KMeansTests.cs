@@ -136,3 +136,55 @@ public class KMeansAssignmentTests
         Assert.Throws<ArgumentException>(() => KMeans.Fit(points, 8, options, initialCenters: new float[5]));
     }
 }
+
+public class KMeansInitAndSplitTests
+{
+    /// <summary>Tight blobs around <paramref name="blobs"/> orthogonal directions, and each point's blob.</summary>
+    static (float[] Points, int[] Blob) Separated(int n, int blobs, int dimension, int seed)
+    {
+        var random = new Random(seed);
+        var points = new float[n * dimension];
+        var blob = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            blob[i] = i % blobs;
+            for (int j = 0; j < dimension; j++) points[i * dimension + j] = (j == blob[i] ? 1f : 0f) + 0.01f * (float)(random.NextDouble() - 0.5);
+        }
+        return (points, blob);
+    }
+
+    [Fact]
+    public void KMeansPlusPlusStartsOneCenterInEveryWellSeparatedBlob()
+    {
+        const int blobs = 10, dimension = 12;
+        var (points, blob) = Separated(2000, blobs, dimension, seed: 50);
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            var options = new KMeansOptions { K = blobs, Iterations = 1, Init = KMeansInit.KMeansPlusPlus, Seed = seed, Metric = KMeansMetric.SquaredEuclidean };
+            var result = KMeans.Fit(points, dimension, options);
+            var assignment = KMeans.Nearest(points, result.Centers, dimension).Assignment;
+            // One center per blob: every cluster is exactly one blob.
+            var clustersOfBlob = Enumerable.Range(0, blobs).Select(b => assignment.Where((_, i) => blob[i] == b).Distinct().Count());
+            Assert.All(clustersOfBlob, c => Assert.Equal(1, c));
+            Assert.Equal(blobs, assignment.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void AnEmptyClusterIsSplitOffALargeOneWithTheSeed()
+    {
+        const int dimension = 6;
+        var (points, _) = Separated(600, 3, dimension, seed: 51);
+        // Four centers: three on the blobs and one far from every point, which gets no point in the first assignment.
+        var init = new float[4 * dimension];
+        for (int c = 0; c < 3; c++) init[c * dimension + c] = 1;
+        init[3 * dimension + 5] = 50;
+        var options = new KMeansOptions { K = 4, Iterations = 5, Metric = KMeansMetric.SquaredEuclidean, Tolerance = 0, Seed = 7 };
+        var result = KMeans.Fit(points, dimension, options, initialCenters: init);
+        Assert.Equal(1, result.Iterations[0].Splits);
+        Assert.Equal(4, KMeans.Nearest(points, result.Centers, dimension).Assignment.Distinct().Count());
+        Assert.Equal(result.Centers, KMeans.Fit(points, dimension, options, initialCenters: init).Centers);
+        // The split center sits in one of the blobs, not at the far point.
+        Assert.True(System.Numerics.Tensors.TensorPrimitives.Norm(result.Centers.AsSpan(3 * dimension, dimension)) < 2);
+    }
+}
