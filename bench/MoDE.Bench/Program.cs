@@ -14,6 +14,7 @@ switch (which)
     case "embed-rss": EmbedRss(count > 0 ? count : 200_000); break;
     case "kmeans": KMeansAssign(count > 0 ? count : 50_000); break;
     case "matmul": Matmul(); break;
+    case "kmeans-parts": KMeansParts(); break;
     case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, cluster)"); return 1;
@@ -83,6 +84,41 @@ static void KMeansFit(string folder, int k, int iterations)
 }
 
 // GFLOP/s of a float32 [m x inner] by [inner x n] product through libtorch, best of 5 after a warm-up.
+static void KMeansParts()
+{
+    using var scope = TorchSharp.torch.NewDisposeScope();
+    var x = TorchSharp.torch.randn(16384, 384);
+    var c = TorchSharp.torch.randn(1024, 384);
+    var cT = c.t().contiguous();
+    var cNorm = c.pow(2).sum(1).unsqueeze(0);
+    var sums = TorchSharp.torch.zeros(1024, 384);
+    void Time(string name, Action action)
+    {
+        action();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 10; i++) { using var s = TorchSharp.torch.NewDisposeScope(); action(); }
+        Console.WriteLine($"{name,-28} {clock.Elapsed.TotalMilliseconds / 10,8:F2} ms");
+    }
+    var partial = cNorm.addmm(x, cT, beta: 1, alpha: -2);
+    var (_, argmin) = partial.min(1);
+    Time("mm", () => x.mm(cT));
+    Time("addmm", () => cNorm.addmm(x, cT, beta: 1, alpha: -2));
+    Time("min(1)", () => partial.min(1));
+    Time("argmin(1)", () => partial.argmin(1));
+    Time("x.pow(2).sum(1)", () => x.pow(2).sum(1));
+    Time("index_add_", () => sums.index_add_(0, argmin, x, 1));
+    Time("argmin to int32 + copy", () => argmin.to_type(TorchSharp.torch.ScalarType.Int32).data<int>().ToArray());
+    var xb = x.to(TorchSharp.torch.ScalarType.BFloat16); var cTb = cT.to(TorchSharp.torch.ScalarType.BFloat16);
+    Time("mm bf16", () => xb.mm(cTb));
+    Time("x to bf16", () => x.to(TorchSharp.torch.ScalarType.BFloat16));
+    Time("topk 4", () => partial.topk(4, 1, largest: false));
+    var random = new Random(1);
+    var points = Enumerable.Range(0, 200_000 * 384).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+    var centers = points[..(1024 * 384)];
+    Time("Nearest 200k (12.2 chunks)", () => KMeans.Nearest(points, centers, 384));
+    Time("Fit 1 iteration 200k", () => KMeans.Fit(points, 384, new KMeansOptions { K = 1024, Iterations = 1 }, initialCenters: centers));
+}
+
 static void Matmul()
 {
     foreach (var (m, inner, n) in new[] { (4096, 4096, 4096), (16384, 384, 1024) })
@@ -110,26 +146,42 @@ static double MatmulRate(int m, int inner, int n, TorchSharp.torch.ScalarType ty
 // fine k-means fitted on a sample of 256 points per centroid, every point assigned, balanced coarse k-means.
 static void TwoStep(int n)
 {
-    const int dimension = 384, directions = 5000;
+    const int dimension = 384, directions = 5000, chunk = 65_536;
     var random = new Random(1);
     var centers = new float[directions * dimension];
     for (int i = 0; i < centers.Length; i++) centers[i] = (float)(random.NextDouble() * 2 - 1);
-    var points = new float[(long)n * dimension];
-    for (int i = 0; i < n; i++)
+    // The points go to a .npy file chunk by chunk, as the embed stage writes them; the clustering memory-maps it.
+    string folder = Directory.CreateTempSubdirectory("mode-two-step").FullName;
+    var parts = new List<string>();
+    for (int start = 0; start < n; start += chunk)
     {
-        int c = random.Next(directions);
-        for (int j = 0; j < dimension; j++) points[(long)i * dimension + j] = centers[c * dimension + j] + (float)(random.NextDouble() - 0.5);
+        int rows = Math.Min(chunk, n - start);
+        var points = new float[rows * dimension];
+        for (int i = 0; i < rows; i++)
+        {
+            int c = random.Next(directions);
+            for (int j = 0; j < dimension; j++) points[i * dimension + j] = centers[c * dimension + j] + (float)(random.NextDouble() - 0.5);
+        }
+        KMeans.Normalize(points, dimension);
+        parts.Add(Path.Combine(folder, $"part{parts.Count:D4}.npy"));
+        MoDE.Run.Npy.Write(parts[^1], points, rows, dimension);
     }
-    KMeans.Normalize(points, dimension);
+    string file = Path.Combine(folder, "captions.npy");
+    MoDE.Run.Npy.ConcatenateRows(file, parts, dimension);
+    parts.ForEach(File.Delete);
+    GC.Collect();
+    long before = Process.GetCurrentProcess().WorkingSet64;
     var options = new ClusterOptions { FineClusters = 1024, CoarseClusters = 4 };
     var clock = Stopwatch.StartNew();
-    var hierarchy = ClusterHierarchy.Fit(points, dimension, options);
+    using var embeddings = MoDE.Run.NpyMatrix.Open(file);
+    var hierarchy = ClusterHierarchy.Fit(embeddings, options);
     double seconds = clock.Elapsed.TotalSeconds;
-    var sizes = new int[4];
-    foreach (int e in hierarchy.ExpertOfCaption()) sizes[e]++;
-    Console.WriteLine($"two-step clustering of {n:N0} x {dimension}, m = 1024 (fit on {Math.Min(n, 1024 * 256):N0}, {options.FineIterations} iterations), n = 4: " +
-                      $"{seconds:F1} s, peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB (the {(long)n * dimension * 4 / (1 << 20)} MiB of points included)");
-    Console.WriteLine($"  expert sizes {string.Join(" / ", sizes)}");
+    Console.WriteLine($"two-step clustering of {n:N0} x {dimension} memory-mapped from {file} ({new FileInfo(file).Length / (1 << 20)} MiB), " +
+                      $"m = 1024 (fit on {Math.Min(n, 1024 * 256):N0}, up to {options.FineIterations} iterations, {hierarchy.FineIterations.Count} run), n = 4 balanced: " +
+                      $"{seconds:F1} s, peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB (before the clustering {before / (1 << 20)} MiB)");
+    Console.WriteLine($"  fine fit {hierarchy.FineIterations.Sum(i => i.Seconds):F1} s, coarse fit {hierarchy.CoarseIterations.Sum(i => i.Seconds):F2} s; " +
+                      $"expert sizes {string.Join(" / ", hierarchy.ExpertSizes())}");
+    Directory.Delete(folder, recursive: true);
 }
 
 // Peak memory of the embed stage over many captions (streamed in chunks): a temp run with a pairs file of the

@@ -19,11 +19,14 @@ public abstract class MatrixRows : IDisposable
     /// <summary>Copies the given rows, in the given order, into a new array.</summary>
     public float[] Gather(IReadOnlyList<int> rows)
     {
-        var result = new float[(long)rows.Count * Columns];
+        var result = new float[rows.Count * Columns];
         var buffer = new float[Columns];
         for (int i = 0; i < rows.Count; i++) Read(rows[i], 1, buffer).CopyTo(result.AsSpan(i * Columns, Columns));
         return result;
     }
+
+    /// <summary>The whole matrix as one array when it is held as one (<see cref="InMemory"/>), else null.</summary>
+    public virtual float[]? Array => null;
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
@@ -47,5 +50,7 @@ public abstract class MatrixRows : IDisposable
         public override int Columns { get; }
 
         public override ReadOnlySpan<float> Read(int start, int count, Span<float> buffer) => _values.AsSpan(start * Columns, count * Columns);
+
+        public override float[] Array => _values;
     }
 }
