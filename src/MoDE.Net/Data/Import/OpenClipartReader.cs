@@ -47,7 +47,7 @@ public sealed class OpenClipartReader(string root) : IPairReader
         var parts = new List<string>();
         if (metadata.Title.Length > 0) parts.Add(metadata.Title);
         string words = StemWords(stem, metadata.Creator);
-        if (words.Length > 0 && !metadata.Title.Contains(words, StringComparison.OrdinalIgnoreCase)) parts.Add(words);
+        if (words.Length > 0 && !Letters(metadata.Title).Contains(Letters(words), StringComparison.OrdinalIgnoreCase)) parts.Add(words);
         string description = metadata.Description;
         if (description.Length > 0 && !description.StartsWith("HASH(0x", StringComparison.Ordinal) && !string.Equals(description, metadata.Title, StringComparison.OrdinalIgnoreCase))
             parts.Add(description.Length > MaxDescription ? description[..MaxDescription].TrimEnd() : description);
@@ -55,6 +55,9 @@ public sealed class OpenClipartReader(string root) : IPairReader
         if (keywords.Count > 0) parts.Add("keywords: " + string.Join(", ", keywords));
         return string.Join(". ", parts);
     }
+
+    /// <summary>Letters and digits only, so "AZ-lizard" holds "az lizard".</summary>
+    static string Letters(string text) => new(text.Where(char.IsLetterOrDigit).ToArray());
 
     /// <summary>The file name's words without the trailing number and without (prefixes of) the creator's name.</summary>
     static string StemWords(string stem, string creator)
