@@ -32,7 +32,7 @@ public sealed class OpenClipartReader(string root) : IPairReader
             if (new FileInfo(png).LinkTarget is { } target) { report.Skip(SkipReason.DuplicateImage, id, $"link to {target}"); continue; }
             string svg = System.IO.Path.Combine(svgRoot, relative[..^4] + ".svg");
             var metadata = File.Exists(svg) ? SvgMetadata.Read(svg) : SvgMetadata.Empty;
-            if (CaptionText.FromText(Caption(metadata, System.IO.Path.GetFileNameWithoutExtension(png)), out string caption) is { } problem)
+            if (SourceCaption.FromText(Caption(metadata, System.IO.Path.GetFileNameWithoutExtension(png)), out string caption) is { } problem)
             {
                 report.Skip(problem, id);
                 continue;

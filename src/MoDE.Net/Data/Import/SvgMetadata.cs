@@ -70,6 +70,6 @@ public sealed record SvgMetadata(string Title, string Description, IReadOnlyList
             while (inner.Read())
                 if (inner.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace)
                     text.Append(inner.Value).Append(' ');
-        return CaptionText.Normalize(text.ToString());
+        return SourceCaption.Normalize(text.ToString());
     }
 }

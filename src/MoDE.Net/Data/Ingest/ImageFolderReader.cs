@@ -24,7 +24,7 @@ public sealed class ImageFolderReader(string path) : IPairReader
             string id = $"{name}/{relative[..^System.IO.Path.GetExtension(relative).Length]}";
             string sidecar = System.IO.Path.ChangeExtension(image, ".txt");
             if (!File.Exists(sidecar)) { report.Skip(SkipReason.MissingCaption, id); continue; }
-            if (CaptionText.FromUtf8(File.ReadAllBytes(sidecar), out string caption) is { } problem) { report.Skip(problem, id); continue; }
+            if (SourceCaption.FromUtf8(File.ReadAllBytes(sidecar), out string caption) is { } problem) { report.Skip(problem, id); continue; }
             yield return new SourceRecord(id, caption, ImagePath: image);
         }
     }

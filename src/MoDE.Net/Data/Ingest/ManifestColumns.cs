@@ -49,7 +49,7 @@ public sealed record ManifestColumns(int? Key, int? ImagePath, int? ImageBytes, 
     {
         string stem = System.IO.Path.GetFileNameWithoutExtension(manifest);
         string id = $"{stem}/{(!string.IsNullOrWhiteSpace(key) ? key.Trim() : !string.IsNullOrWhiteSpace(imagePath) ? imagePath.Trim() : row.ToString())}";
-        if (CaptionText.FromText(caption, out string text) is { } problem) { report.Skip(problem, id); return null; }
+        if (SourceCaption.FromText(caption, out string text) is { } problem) { report.Skip(problem, id); return null; }
         if (imageBytes is not null) return new SourceRecord(id, text, ImageBytes: imageBytes);
         if (string.IsNullOrWhiteSpace(imagePath)) { report.Skip(SkipReason.MissingImage, id, "empty image column"); return null; }
         string path = imagePath.Trim();

@@ -109,8 +109,8 @@ public sealed class TarShardReader(string path, int seed, long maxImageBytes) : 
             if (sample.Text is not null || sample.Json is not null) report.Skip(SkipReason.MissingImage, id);
             return null;
         }
-        SkipReason? problem = sample.Text is not null ? CaptionText.FromUtf8(sample.Text, out string caption)
-            : sample.Json is not null ? CaptionText.FromJson(sample.Json, id, seed, out caption)
+        SkipReason? problem = sample.Text is not null ? SourceCaption.FromUtf8(sample.Text, out string caption)
+            : sample.Json is not null ? SourceCaption.FromJson(sample.Json, id, seed, out caption)
             : MissingCaption(out caption);
         if (problem is { } reason) { report.Skip(reason, id); return null; }
         return new SourceRecord(id, caption, ImageBytes: sample.Image);

@@ -8,7 +8,7 @@ namespace MoDE.Data;
 /// Turns what a source holds as a caption into the caption of a pair, or the reason there is none. Captions are
 /// trimmed and every run of white space (new lines included) becomes one space, so a caption is one line.
 /// </summary>
-public static class CaptionText
+public static class SourceCaption
 {
     static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
