@@ -21,8 +21,8 @@ public sealed class ParquetManifestReader(string path) : IPairReader
         try
         {
             var fields = reader.Schema.GetDataFields();
-            bool IsBinary(int i) => fields[i].ClrType == typeof(byte[]) && !fields[i].IsArray;
-            bool IsText(int i) => fields[i].ClrType == typeof(string) && !fields[i].IsArray;
+            bool IsBinary(int i) => !fields[i].IsArray && (fields[i].ClrType == typeof(byte[]) || fields[i].ClrType == typeof(ReadOnlyMemory<byte>));
+            bool IsText(int i) => !fields[i].IsArray && (fields[i].ClrType == typeof(string) || fields[i].ClrType == typeof(ReadOnlyMemory<char>));
             var columns = ManifestColumns.Find(fields.Select(f => f.Name).ToList(), IsBinary, IsText, Path);
             long row = 0;
             for (int group = 0; group < reader.RowGroupCount; group++)
