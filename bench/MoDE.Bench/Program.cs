@@ -4,7 +4,7 @@ using MoDE.Data;
 using MoDE.Embed;
 
 // Benchmarks that compare this project's way of doing a step with a plain reference way, in one process, on
-// the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans] [count]
+// the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -15,9 +15,10 @@ switch (which)
     case "kmeans": KMeansAssign(count > 0 ? count : 50_000); break;
     case "matmul": Matmul(); break;
     case "kmeans-parts": KMeansParts(); break;
+    case "ingest-decode": IngestDecode(count > 0 ? count : 1000); break;
     case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, cluster)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, kmeans-parts, matmul, cluster, ingest-decode)"); return 1;
 }
 return 0;
 
@@ -58,6 +59,38 @@ static void Embed(int count)
     Console.WriteLine($"  ours (length buckets)    {captions.Count / oursSeconds,8:F0} captions/s  {flops / oursSeconds / 1e9,6:F1} GFLOP/s   ratio {naiveSeconds / oursSeconds:F2}x");
     Console.WriteLine($"  machine: 4096x4096 float32 matmul (libtorch) {matmul:F1} GFLOP/s; ours reaches {100 * flops / oursSeconds / 1e9 / matmul:F0}% of it");
     Console.WriteLine($"  lowest cosine between the two outputs: {minCosine:F6}");
+}
+
+// Image decoding for ingest on a web-like JPEG mix (PhotoMix), all in memory, to 32x32 RGB: a plain way (full-size
+// decode with SKBitmap.Decode, scale the shorter side, center crop; one thread) against ImageDecoder on one thread
+// (header check, DCT-scaled JPEG decode, one draw) and ImageDecoder on every core, as the ingest stage runs it.
+static void IngestDecode(int count)
+{
+    var images = MoDE.Bench.PhotoMix.Generate(count);
+    var decoder = new ImageDecoder(32, 89_478_485, ImageBackground.White);
+    var output = new byte[count * decoder.ImageBytes];
+    foreach (var image in images.Take(20)) decoder.Decode(image, output.AsSpan(0, decoder.ImageBytes)); // warm-up
+    var clock = Stopwatch.StartNew();
+    for (int i = 0; i < count; i++)
+    {
+        using var full = SkiaSharp.SKBitmap.Decode(images[i]);
+        float scale = 32f / Math.Min(full.Width, full.Height);
+        using var scaled = full.Resize(new SkiaSharp.SKImageInfo(Math.Max(32, (int)Math.Round(full.Width * scale)), Math.Max(32, (int)Math.Round(full.Height * scale))),
+            new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.Linear));
+        using var crop = new SkiaSharp.SKBitmap();
+        scaled.ExtractSubset(crop, SkiaSharp.SKRectI.Create((scaled.Width - 32) / 2, (scaled.Height - 32) / 2, 32, 32));
+    }
+    double plain = clock.Elapsed.TotalSeconds;
+    clock.Restart();
+    for (int i = 0; i < count; i++) decoder.Decode(images[i], output.AsSpan(i * decoder.ImageBytes, decoder.ImageBytes));
+    double single = clock.Elapsed.TotalSeconds;
+    clock.Restart();
+    Parallel.For(0, count, i => decoder.Decode(images[i], output.AsSpan(i * decoder.ImageBytes, decoder.ImageBytes)));
+    double parallel = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"ingest-decode {count} JPEGs ({images.Average(b => b.Length) / 1024:F0} KiB mean, sides 240..1280) to 32x32 RGB, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"  plain (full decode, resize, crop), 1 thread   {count / plain,8:F0} images/s");
+    Console.WriteLine($"  ImageDecoder, 1 thread                        {count / single,8:F0} images/s   {plain / single:F2}x");
+    Console.WriteLine($"  ImageDecoder, {Environment.ProcessorCount} threads                       {count / parallel,8:F0} images/s   {plain / parallel:F2}x");
 }
 
 // k-means on the points in FOLDER/points.npy from the centers in FOLDER/init.npy (both written by

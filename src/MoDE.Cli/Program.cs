@@ -34,6 +34,12 @@ var top = new Option<int>("--top") { Description = "Characteristic words shown p
 var encoderOption = new Option<string?>("--encoder") { Description = "Caption encoder: all-MiniLM-L6-v2 (default), arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json" };
 var half = new Option<bool>("--float16") { Description = "Store caption embeddings as float16 (half the disk; default float32)" };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
+var source = new Option<string?>("--source") { Description = "Your data instead of the built-in dataset: WebDataset shards (data/{00000..00099}.tar), a CSV/TSV/Parquet manifest, or a folder of images with .txt captions" };
+var format = new Option<SourceFormat?>("--format") { Description = "Format of --source when the extension does not tell: WebDataset, Csv, Tsv, Parquet, Folder" };
+var imageSize = new Option<int?>("--image-size") { Description = "Side of the square training images decoded from the source (default 32)" };
+var maxPairs = new Option<int?>("--max-pairs") { Description = "Stop after this many pairs of the source are kept (default: all)" };
+var importRoot = new Option<string?>("--root") { Description = "Where the Debian package installed the corpus (default: its standard folder)" };
+var taskOnly = new Option<bool>("--task-only") { Description = "Only the zero-shot task (test split), to evaluate models trained on another corpus" };
 
 RunOptions Options(ParseResult p)
 {
@@ -50,6 +56,12 @@ RunOptions Options(ParseResult p)
     if (p.GetValue(half)) o = o with { Embed = o.Embed with { Precision = EmbeddingPrecision.Float16 } };
     if (p.GetValue(threads) is int th)
         o = o with { Embed = o.Embed with { Threads = th }, Train = o.Train with { Threads = th }, Eval = o.Eval with { Threads = th } };
+    if (p.GetValue(source) is string src)
+        o = o with { Source = new SourceOptions
+        {
+            Source = src, Format = p.GetValue(format) ?? SourceFormat.Auto, ImageSize = p.GetValue(imageSize) ?? 32,
+            MaxPairs = p.GetValue(maxPairs) ?? 0, Seed = p.GetValue(seed) ?? 1, Threads = p.GetValue(threads) ?? 0,
+        } };
     return o;
 }
 
@@ -80,7 +92,7 @@ Command Verb(string name, string description, Action<RunLayout, RunOptions, Pars
 }
 
 var root = new RootCommand("MoDE.NET: Mixtures of CLIP Data Experts. Cluster image-caption pairs by caption, train one CLIP per cluster, route tasks to experts by class names.");
-root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; stages already done are skipped", (run, o, _) =>
+root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset (or --source); stages already done are skipped", (run, o, _) =>
 {
     var clock = Stopwatch.StartNew();
     Console.WriteLine($"MoDE run in {run.Root}");
@@ -90,9 +102,23 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset; st
     Console.WriteLine(results.ToTable());
     Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, half, threads));
-root.Subcommands.Add(Verb("ingest", "Write the built-in synthetic web pairs and zero-shot tasks into the run directory",
-    (run, o, _) => IngestStage.Run(run, o.Data, Console.Out), seed, pairs, noise));
+}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, half, threads, source, format, imageSize, maxPairs));
+root.Subcommands.Add(Verb("ingest", "Write the pairs into the run directory: the built-in synthetic web pairs and zero-shot tasks, or --source (your data; skips by reason in ingest/report.json)",
+    (run, o, _) => { if (o.Source is { } s) IngestStage.Run(run, s, Console.Out); else IngestStage.Run(run, o.Data, Console.Out); },
+    seed, pairs, noise, source, format, imageSize, maxPairs, threads));
+var import = new Command("import", "Real corpora from Debian packages into the standard run layout");
+import.Subcommands.Add(Verb("openclipart", "OpenClipart (apt-get install -y openclipart-png openclipart-svg): PNGs with their SVG metadata as captions, as the run's pairs",
+    (run, o, p) => OpenClipart.Import(run, OpenClipart.Options(p.GetValue(importRoot) ?? OpenClipartReader.DefaultRoot) with
+    {
+        ImageSize = p.GetValue(imageSize) ?? 32, MaxPairs = p.GetValue(maxPairs) ?? 0, Threads = p.GetValue(threads) ?? 0,
+    }, Console.Out), importRoot, imageSize, maxPairs, threads));
+import.Subcommands.Add(Verb("fashion-mnist", "Fashion-MNIST (apt-get install -y dataset-fashion-mnist): the test split as zero-shot task tasks/fashion-mnist, the training split with label captions as the run's pairs",
+    (run, o, p) => FashionMnist.Import(run, new FashionMnistOptions
+    {
+        Root = p.GetValue(importRoot) ?? FashionMnist.DefaultRoot, ImageSize = p.GetValue(imageSize) ?? 32, Pairs = p.GetValue(pairs) ?? 0,
+        TaskOnly = p.GetValue(taskOnly), Seed = p.GetValue(seed) ?? 1,
+    }, Console.Out), importRoot, imageSize, pairs, taskOnly, seed));
+root.Subcommands.Add(import);
 root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
     (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, half, threads));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",

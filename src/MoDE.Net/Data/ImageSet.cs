@@ -41,23 +41,30 @@ public sealed class ImageSet
 
     public void Save(string path) => AtomicFile.Write(path, stream =>
     {
-        Span<byte> header = stackalloc byte[24];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Count);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], Height);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], Width);
-        stream.Write(header);
-        Span<byte> channels = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(channels, Channels);
-        stream.Write(channels);
+        WriteHeader(stream, Count, Height, Width);
         stream.Write(Pixels);
     });
+
+    /// <summary>Bytes before the first pixel.</summary>
+    public const int HeaderBytes = 28;
+
+    /// <summary>The header alone; <see cref="ImageSetWriter"/> writes it again with the final count when it is known.</summary>
+    public static void WriteHeader(Stream stream, int count, int height, int width)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], count);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], height);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], width);
+        BinaryPrimitives.WriteInt32LittleEndian(header[24..], Channels);
+        stream.Write(header);
+    }
 
     public static ImageSet Load(string path)
     {
         using var stream = File.OpenRead(path);
-        Span<byte> header = stackalloc byte[28];
+        Span<byte> header = stackalloc byte[HeaderBytes];
         if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length || !header[..8].SequenceEqual(Magic))
             throw new InvalidDataException($"{path}: not a MoDE image file (bad magic or too short)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);

@@ -15,12 +15,15 @@ public static class PairStore
     public static void Save(PairSet pairs, string captionsPath, string imagesPath)
     {
         pairs.Images.Save(imagesPath);
-        AtomicFile.Write(captionsPath, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-            foreach (var pair in pairs.Pairs) writer.WriteLine(JsonSerializer.Serialize(pair, Json));
-        });
+        SaveCaptions(pairs.Pairs, captionsPath);
     }
+
+    /// <summary>The captions file alone, for writers that stream the images (<see cref="ImageSetWriter"/>).</summary>
+    public static void SaveCaptions(IEnumerable<Pair> pairs, string captionsPath) => AtomicFile.Write(captionsPath, stream =>
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+        foreach (var pair in pairs) writer.WriteLine(JsonSerializer.Serialize(pair, Json));
+    });
 
     public static PairSet Load(string captionsPath, string imagesPath)
     {

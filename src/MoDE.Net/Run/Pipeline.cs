@@ -16,7 +16,8 @@ public static class Pipeline
 {
     public static Results Run(RunLayout run, RunOptions options, TextWriter log, CancellationToken stop = default)
     {
-        IngestStage.Run(run, options.Data, log);
+        if (options.Source is { } source) IngestStage.Run(run, source, log);
+        else IngestStage.Run(run, options.Data, log);
         EmbedStage.Run(run, options.Embed, log, stop);
         ClusterStage.Run(run, options.Cluster, log);
         ExpertData.Run(run, options.Split, log);

@@ -17,6 +17,8 @@ public sealed class RunLayout(string root)
     public string Pairs => In("pairs", "pairs.jsonl");
     public string Images => In("pairs", "images.bin");
     public string Preview => In("pairs", "preview.png");
+    /// <summary>What an ingest of a real source kept and skipped, by reason (<see cref="Data.IngestReport"/>).</summary>
+    public string IngestReport => In("ingest", "report.json");
     public string TasksFolder => In("tasks");
     public string Task(string name) => In("tasks", name);
 

@@ -17,11 +17,15 @@ public sealed record RunOptions
     public ProtocolOptions Train { get; init; } = new();
     public EvalOptions Eval { get; init; } = new();
 
+    /// <summary>The user's data for the ingest stage; null: the built-in dataset (<see cref="Data"/>).</summary>
+    public SourceOptions? Source { get; init; }
+
     /// <summary>The same options with every stage's seed derived from one number.</summary>
     public RunOptions WithSeed(int seed) => this with
     {
         Data = Data with { Seed = seed },
         Cluster = Cluster with { Seed = seed * 7919 + 1 },
         Train = Train with { Seed = seed * 7919 + 2 },
+        Source = Source is null ? null : Source with { Seed = seed },
     };
 }

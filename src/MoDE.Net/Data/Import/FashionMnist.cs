@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MoDE.Run;
+using SkiaSharp;
+
+namespace MoDE.Data;
+
+/// <summary>
+/// Fashion-MNIST (Xiao et al. 2017, MIT; Debian's dataset-fashion-mnist): 28 x 28 grey images of Zalando
+/// products in 10 balanced classes, 60,000 training and 10,000 test. Imported two ways:
+/// <list type="bullet">
+/// <item>a zero-shot task, <c>tasks/fashion-mnist</c>: the test split, the class names, CLIP-style templates;</item>
+/// <item>a captioned corpus, the training split: each image's caption is its class name in one of a few
+/// wordings, picked with the seed.</item>
+/// </list>
+/// Images are scaled to the image size (square, so no crop) and made RGB (light product on black, as given).
+/// </summary>
+public static class FashionMnist
+{
+    public const string DefaultRoot = "/usr/share/datasets/fashion-mnist";
+    public const string TaskName = "fashion-mnist";
+
+    /// <summary>
+    /// Label i's name, in words a caption would use. The dataset's own names are T-shirt/top, Trouser, Pullover,
+    /// Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot (its README; the package ships no other list).
+    /// </summary>
+    public static readonly string[] Classes = ["t-shirt", "trousers", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"];
+
+    /// <summary>Zero-shot prompts, in the style of CLIP's: the photo, its quality, and what kind of thing it is.</summary>
+    public static readonly string[] Templates =
+    [
+        "a photo of a {}.", "a photo of the {}.", "a black and white photo of a {}.", "a low resolution photo of a {}.",
+        "a grey photo of a {}.", "a product photo of a {}.", "a photo of a {}, a type of clothing.", "a small photo of a {}.",
+    ];
+
+    /// <summary>Wordings of the training captions: different from the prompts, so the task is not its own training text.</summary>
+    public static readonly string[] CaptionTemplates =
+    [
+        "{}", "{} on a black background", "picture of a {}", "fashion item: {}", "grey image of a {} for sale", "catalogue shot, {}",
+    ];
+
+    static string File(string root, string split, string kind) => Path.Combine(root, $"{split}-{kind}-ubyte.gz");
+
+    /// <summary>True when the four IDX files are where <paramref name="root"/> says.</summary>
+    public static bool IsInstalled(string root = DefaultRoot) =>
+        new[] { ("train", "images-idx3"), ("train", "labels-idx1"), ("t10k", "images-idx3"), ("t10k", "labels-idx1") }
+            .All(f => System.IO.File.Exists(File(root, f.Item1, f.Item2)));
+
+    /// <summary>The test split as a zero-shot task.</summary>
+    public static ZeroShotTask Task(string root, int imageSize)
+    {
+        var (images, labels) = Split(root, "t10k", imageSize, limit: 0);
+        return new ZeroShotTask(TaskName, Classes, Templates, images, labels);
+    }
+
+    /// <summary>The training split (its first <paramref name="limit"/> images, 0 = all) as captioned pairs; ids are <c>fashion-mnist/train/INDEX</c>.</summary>
+    public static PairSet Pairs(string root, int imageSize, int seed, int limit)
+    {
+        var (images, labels) = Split(root, "train", imageSize, limit);
+        var random = new Random(seed);
+        var pairs = labels.Select((label, i) => new Pair(
+            $"{TaskName}/train/{i:D5}",
+            CaptionTemplates[random.Next(CaptionTemplates.Length)].Replace("{}", Classes[label]),
+            Domain: TaskName, Label: Classes[label])).ToList();
+        return new PairSet(pairs, images);
+    }
+
+    static (ImageSet Images, int[] Labels) Split(string root, string split, int imageSize, int limit)
+    {
+        string imagesPath = File(root, split, "images-idx3"), labelsPath = File(root, split, "labels-idx1");
+        if (!System.IO.File.Exists(imagesPath))
+            throw new FileNotFoundException($"{imagesPath} is missing: install Fashion-MNIST with `apt-get install -y dataset-fashion-mnist`", imagesPath);
+        var (pixels, count, rows, columns) = IdxFile.ReadImages(imagesPath);
+        var labels = IdxFile.ReadLabels(labelsPath);
+        if (labels.Length != count) throw new InvalidDataException($"{labelsPath}: {labels.Length} labels for {count} images in {imagesPath}");
+        int bad = Array.FindIndex(labels, l => l >= Classes.Length);
+        if (bad >= 0) throw new InvalidDataException($"{labelsPath}: record {bad} has label {labels[bad]}, outside 0..{Classes.Length - 1}");
+        if (limit > 0) count = Math.Min(count, limit);
+        var decoder = new ImageDecoder(imageSize, long.MaxValue, ImageBackground.Black);
+        var rgb = new byte[(long)count * decoder.ImageBytes];
+        int source = rows * columns;
+        Parallel.For(0, count, () => new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque)), (i, _, bitmap) =>
+        {
+            Marshal.Copy(pixels, i * source, bitmap.GetPixels(), source);
+            bitmap.NotifyPixelsChanged();
+            decoder.Fit(bitmap, rgb.AsSpan(i * decoder.ImageBytes, decoder.ImageBytes));
+            return bitmap;
+        }, bitmap => bitmap.Dispose());
+        return (new ImageSet(count, imageSize, imageSize, rgb), labels.Take(count).Select(l => (int)l).ToArray());
+    }
+
+    /// <summary>
+    /// Writes the task into the run and, unless <see cref="FashionMnistOptions.TaskOnly"/>, the captioned training
+    /// pairs as the run's ingest (with its report and done marker).
+    /// </summary>
+    public static void Import(RunLayout run, FashionMnistOptions options, TextWriter log)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var task = Task(options.Root, options.ImageSize);
+        TaskStore.Save(task, run.Task(TaskName));
+        log.WriteLine($"import fashion-mnist: zero-shot task of {task.Images.Count} test images, {task.Classes.Count} classes, {task.Templates.Count} templates -> {run.Task(TaskName)}");
+        if (options.TaskOnly) return;
+        if (StageMarker.IsDone(run, IngestStage.Name, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
+        var pairs = Pairs(options.Root, options.ImageSize, options.Seed, options.Pairs);
+        PairStore.Save(pairs, run.Pairs, run.Images);
+        var report = new IngestReport { Source = options.Root, Format = "fashion-mnist", ImageSize = options.ImageSize, Files = 4, Kept = pairs.Count, Decoded = pairs.Count + task.Images.Count, Threads = Environment.ProcessorCount };
+        report.DecodeSeconds = report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
+        report.Save(run.IngestReport);
+        StageMarker.MarkDone(run, IngestStage.Name, options);
+        log.WriteLine($"import fashion-mnist: {pairs.Count} captioned training pairs -> {run.Pairs} in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+}

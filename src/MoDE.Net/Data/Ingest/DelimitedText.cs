@@ -1,0 +1,95 @@
+using System.Text;
+
+namespace MoDE.Data;
+
+/// <summary>
+/// Records of a CSV (RFC 4180) or TSV file with the line and column where each starts, so that a malformed file
+/// is reported as <c>FILE:LINE:COLUMN: what</c>. CSV: a field may be quoted ("" is a quote inside it); a quote
+/// inside an unquoted field, text after a closing quote, or a quote never closed are errors. TSV: a field that
+/// starts with a quote is quoted the same way; quotes elsewhere are plain characters (captions hold them).
+/// Every record must have as many fields as the first (the header). Empty lines are skipped. Lines and
+/// columns count from 1; columns count characters.
+/// </summary>
+public sealed class DelimitedText(TextReader reader, char delimiter, string path)
+{
+    public string Path { get; } = path;
+    public char Delimiter { get; } = delimiter;
+
+    int _line = 1, _column = 0;
+
+    int Read()
+    {
+        int c = reader.Read();
+        if (c == '\n') { _line++; _column = 0; }
+        else if (c >= 0) _column++;
+        return c;
+    }
+
+    InvalidDataException Error(int line, int column, string message) => new($"{Path}:{line}:{column}: {message}");
+
+    /// <summary>The records in order; the first is the header. <c>Line</c> is where the record starts.</summary>
+    public IEnumerable<(int Line, List<string> Fields)> Records()
+    {
+        int expected = -1;
+        while (true)
+        {
+            int start = _line;
+            var fields = ReadRecord(out bool end);
+            if (fields is null) yield break;
+            if (fields.Count == 1 && fields[0].Length == 0) { if (end) yield break; continue; }
+            if (expected < 0) expected = fields.Count;
+            else if (fields.Count != expected)
+                throw Error(start, 1, $"record has {fields.Count} fields, the header has {expected} (delimiter '{(Delimiter == '\t' ? "\\t" : Delimiter.ToString())}')");
+            yield return (start, fields);
+            if (end) yield break;
+        }
+    }
+
+    /// <summary>One record, or null at the end of the file; <paramref name="end"/> is set when the file ends with it.</summary>
+    List<string>? ReadRecord(out bool end)
+    {
+        end = false;
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        int c = Read();
+        if (c < 0) return null;
+        while (true)
+        {
+            // at the first character of a field
+            if (c == '"')
+            {
+                int quoteLine = _line, quoteColumn = _column;
+                while (true)
+                {
+                    c = Read();
+                    if (c < 0) throw Error(quoteLine, quoteColumn, "quoted field is never closed");
+                    if (c == '"')
+                    {
+                        c = Read();
+                        if (c == '"') { field.Append('"'); continue; }
+                        break;
+                    }
+                    field.Append((char)c);
+                }
+                if (c == '\r' && reader.Peek() == '\n') c = Read();
+                if (c >= 0 && c != Delimiter && c != '\n')
+                    throw Error(_line, _column, $"'{(char)c}' after the closing quote of a field (expected the delimiter or the end of the line)");
+            }
+            else
+            {
+                while (c >= 0 && c != Delimiter && c != '\n')
+                {
+                    if (c == '"' && Delimiter != '\t') throw Error(_line, _column, "quote inside an unquoted field (quote the whole field and double the quote)");
+                    if (c == '\r' && reader.Peek() == '\n') { c = Read(); break; }
+                    field.Append((char)c);
+                    c = Read();
+                }
+            }
+            fields.Add(field.ToString());
+            field.Clear();
+            if (c == Delimiter) { c = Read(); if (c < 0 || c == '\n') { fields.Add(""); end = c < 0; return fields; } continue; }
+            end = c < 0 || reader.Peek() < 0;
+            return fields;
+        }
+    }
+}

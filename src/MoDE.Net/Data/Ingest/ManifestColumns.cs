@@ -1,0 +1,61 @@
+namespace MoDE.Data;
+
+/// <summary>
+/// Which columns of a manifest (CSV, TSV, Parquet) hold the key, the image and the caption, found by name as
+/// img2dataset and common datasets spell them (case ignored, first match wins):
+/// key: <c>key</c>, <c>id</c>; image path: <c>image_path</c>, <c>filepath</c>, <c>file_path</c>, <c>path</c>,
+/// <c>file</c>, <c>image</c>, <c>url</c>; image bytes (Parquet binary columns): <c>jpg</c>, <c>png</c>, <c>webp</c>,
+/// <c>image</c>, <c>image_bytes</c>, <c>bytes</c>; caption: <c>caption</c>, <c>text</c>, <c>title</c>, <c>alt</c>.
+/// A relative image path is relative to the manifest's folder; http(s), s3 and gs URLs are counted as
+/// <see cref="SkipReason.RemoteImage"/> (download with img2dataset first). The pair id is the manifest's file
+/// name without extension, a slash, and the key (else the image path, else the row number).
+/// </summary>
+public sealed record ManifestColumns(int? Key, int? ImagePath, int? ImageBytes, int Caption)
+{
+    public static readonly string[] KeyNames = ["key", "id"];
+    public static readonly string[] ImagePathNames = ["image_path", "filepath", "file_path", "path", "file", "image", "url"];
+    public static readonly string[] ImageBytesNames = ["jpg", "png", "webp", "image", "image_bytes", "bytes"];
+    public static readonly string[] CaptionNames = ["caption", "text", "title", "alt"];
+
+    /// <summary>
+    /// Finds the columns in <paramref name="names"/>; <paramref name="isBinary"/> tells which columns hold bytes
+    /// (none in CSV) and <paramref name="isText"/> which hold text (all in CSV). Throws naming the file and the columns it has when no image or no caption column is found.
+    /// </summary>
+    public static ManifestColumns Find(IReadOnlyList<string> names, Func<int, bool> isBinary, Func<int, bool> isText, string where)
+    {
+        int? Find(string[] wanted, Func<int, bool> accept)
+        {
+            foreach (string name in wanted)
+                for (int i = 0; i < names.Count; i++)
+                    if (string.Equals(names[i].Trim(), name, StringComparison.OrdinalIgnoreCase) && accept(i)) return i;
+            return null;
+        }
+        int? bytes = Find(ImageBytesNames, isBinary);
+        int? path = bytes is null ? Find(ImagePathNames, isText) : null;
+        int? caption = Find(CaptionNames, isText);
+        string columns = string.Join(", ", names.Select(n => $"'{n}'"));
+        if (bytes is null && path is null)
+            throw new InvalidDataException($"{where}: no image column; expected one of {string.Join(", ", ImagePathNames)} (a path) or a binary {string.Join(", ", ImageBytesNames)}; the manifest has {columns}");
+        if (caption is null)
+            throw new InvalidDataException($"{where}: no caption column; expected one of {string.Join(", ", CaptionNames)}; the manifest has {columns}");
+        return new ManifestColumns(Find(KeyNames, isText), path, bytes, caption.Value);
+    }
+
+    /// <summary>
+    /// The record of one row, or null when it is skipped (counted in <paramref name="report"/>).
+    /// <paramref name="row"/> counts data rows from 1.
+    /// </summary>
+    public static SourceRecord? Record(string manifest, long row, string? key, string? imagePath, byte[]? imageBytes, string? caption, IngestReport report)
+    {
+        string stem = System.IO.Path.GetFileNameWithoutExtension(manifest);
+        string id = $"{stem}/{(!string.IsNullOrWhiteSpace(key) ? key.Trim() : !string.IsNullOrWhiteSpace(imagePath) ? imagePath.Trim() : row.ToString())}";
+        if (SourceCaption.FromText(caption, out string text) is { } problem) { report.Skip(problem, id); return null; }
+        if (imageBytes is not null) return new SourceRecord(id, text, ImageBytes: imageBytes);
+        if (string.IsNullOrWhiteSpace(imagePath)) { report.Skip(SkipReason.MissingImage, id, "empty image column"); return null; }
+        string path = imagePath.Trim();
+        if (path.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) path = new Uri(path).LocalPath;
+        else if (path.Contains("://")) { report.Skip(SkipReason.RemoteImage, id, path); return null; }
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(manifest)) ?? ".";
+        return new SourceRecord(id, text, ImagePath: System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, path)));
+    }
+}

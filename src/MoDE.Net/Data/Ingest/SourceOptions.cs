@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace MoDE.Data;
+
+/// <summary>Options of an ingest from the user's data (<see cref="SourceIngest"/>) instead of the built-in dataset.</summary>
+public sealed record SourceOptions
+{
+    /// <summary>A file, a folder, or a pattern: <c>data/{00000..00099}.tar</c>, <c>data/*.parquet</c> (<see cref="ShardPattern"/>).</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>Needed only when the extension does not tell (<see cref="SourceFormat.Auto"/>).</summary>
+    public SourceFormat Format { get; init; } = SourceFormat.Auto;
+
+    /// <summary>Side of the square training images. 32 as the built-in dataset, so the same tiny models train on either.</summary>
+    public int ImageSize { get; init; } = 32;
+
+    /// <summary>What transparent pixels become (<see cref="ImageBackground"/>).</summary>
+    public ImageBackground Background { get; init; } = ImageBackground.White;
+
+    /// <summary>
+    /// Largest width x height decoded: 89,478,485 as Pillow's decompression-bomb warning limit (a 9459 x 9459
+    /// image, about 358 MB as RGBA). Checked from the header before any pixel memory is taken.
+    /// </summary>
+    public long MaxPixels { get; init; } = 89_478_485;
+
+    /// <summary>Largest encoded image (or tar member) read, 64 MiB: far above any web image, small enough to hold a few per thread.</summary>
+    public long MaxImageBytes { get; init; } = 64L << 20;
+
+    /// <summary>Stop after this many pairs are kept (0: all); a quick look at a large source.</summary>
+    public int MaxPairs { get; init; }
+
+    /// <summary>Picks one of several captions per pair (MetaCLIP's "texts").</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Decoding threads (0: one per core). Does not change the output, so a rerun with another count is the same stage.</summary>
+    [JsonIgnore] public int Threads { get; init; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Source)) throw new ArgumentException("no source given (a file, folder or shard pattern)", nameof(Source));
+        if (ImageSize is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "image size must be between 8 and 1024 pixels");
+        if (MaxPixels < 1) throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "must be at least 1");
+        if (MaxImageBytes < 1 || MaxImageBytes > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(MaxImageBytes), MaxImageBytes, $"must be between 1 and {Array.MaxLength}");
+        if (MaxPairs < 0) throw new ArgumentOutOfRangeException(nameof(MaxPairs), MaxPairs, "must be 0 (all) or more");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
+    }
+}

@@ -1,0 +1,8 @@
+namespace MoDE.Data;
+
+/// <summary>
+/// One candidate pair as a reader found it, before decoding: a stable id, the caption, and the encoded image,
+/// either in memory (<see cref="ImageBytes"/>, from a tar member or a Parquet cell) or as a local file
+/// (<see cref="ImagePath"/>, read by the decoding thread).
+/// </summary>
+public sealed record SourceRecord(string Id, string Caption, byte[]? ImageBytes = null, string? ImagePath = null);

@@ -1,0 +1,133 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace MoDE.Data;
+
+/// <summary>
+/// One WebDataset shard (.tar, or .tar.gz / .tgz): members that share a key (the member path up to the first dot
+/// of its file name) make one sample, <c>KEY.jpg|jpeg|png|webp</c> beside <c>KEY.txt</c> or <c>KEY.json</c>
+/// (a .txt wins over a .json). The pair id is the shard's file name without extension, a slash, and the key.
+/// Members are read into memory one at a time and never extracted, so a member named <c>/etc/x</c> or
+/// <c>../x</c> cannot write anything; such members are skipped as <see cref="SkipReason.UnsafePath"/>.
+/// A shard cut short keeps the samples read before the cut.
+/// </summary>
+public sealed class TarShardReader(string path, int seed, long maxImageBytes) : IPairReader
+{
+    static readonly string[] ImageExtensions = ["jpg", "jpeg", "png", "webp"];
+
+    public string Path { get; } = path;
+
+    /// <summary>The id prefix: the file name without .tar, .tar.gz or .tgz.</summary>
+    public string Shard { get; } = ShardName(path);
+
+    public static string ShardName(string path)
+    {
+        string name = System.IO.Path.GetFileName(path);
+        foreach (string ext in (string[])[".tar.gz", ".tgz", ".tar"])
+            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) return name[..^ext.Length];
+        return name;
+    }
+
+    sealed class Sample(string key)
+    {
+        public string Key { get; } = key;
+        public byte[]? Image;
+        public byte[]? Text;
+        public byte[]? Json;
+        public bool Duplicate;
+        /// <summary>A member was skipped already (and counted): the sample is incomplete and not counted again.</summary>
+        public bool Dropped;
+    }
+
+    public IEnumerable<SourceRecord> Read(IngestReport report)
+    {
+        if (!File.Exists(Path)) { report.Skip(SkipReason.MissingShard, Path); yield break; }
+        using var file = File.OpenRead(Path);
+        Stream stream = Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || Path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)
+            ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = new TarReader(stream, leaveOpen: false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Sample? sample = null;
+        int members = 0;
+        while (true)
+        {
+            var (entry, failure) = Next(reader);
+            if (failure is not null)
+            {
+                report.Skip(members == 0 ? SkipReason.UnreadableShard : SkipReason.TruncatedShard, Path, failure);
+                break;
+            }
+            if (entry is null) break;
+            members++;
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+            string name = entry.Name;
+            if (IsUnsafe(name)) { report.Skip(SkipReason.UnsafePath, $"{Path}: {name}"); continue; }
+            var (key, extension) = Split(name);
+            if (sample is null || sample.Key != key)
+            {
+                if (sample is not null && Finish(sample, report) is { } record) yield return record;
+                sample = new Sample(key) { Duplicate = !seen.Add(key) };
+            }
+            bool isImage = ImageExtensions.Contains(extension);
+            if (extension != "txt" && extension != "json" && !isImage) continue; // other fields (.cls, .url) are not needed
+            if (entry.Length > maxImageBytes)
+            {
+                report.Skip(SkipReason.TooLarge, Id(key), $"{name} holds {entry.Length} bytes");
+                sample.Dropped = true;
+                continue;
+            }
+            byte[] data = new byte[entry.Length];
+            string? cut = null;
+            try { entry.DataStream?.ReadExactly(data); }
+            catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException) { cut = e.Message; }
+            if (cut is not null) { report.Skip(SkipReason.TruncatedShard, Path, $"{name}: {cut}"); sample = null; break; }
+            if (isImage) { if (sample.Image is not null) sample.Duplicate = true; sample.Image = data; }
+            else if (extension == "txt") { if (sample.Text is not null) sample.Duplicate = true; sample.Text = data; }
+            else { if (sample.Json is not null) sample.Duplicate = true; sample.Json = data; }
+        }
+        if (sample is not null && Finish(sample, report) is { } last) yield return last;
+    }
+
+    static (TarEntry? Entry, string? Failure) Next(TarReader reader)
+    {
+        try { return (reader.GetNextEntry(copyData: false), null); }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or FormatException or IOException or ArgumentException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    string Id(string key) => $"{Shard}/{key}";
+
+    SourceRecord? Finish(Sample sample, IngestReport report)
+    {
+        string id = Id(sample.Key);
+        if (sample.Dropped) return null;
+        if (sample.Duplicate) { report.Skip(SkipReason.DuplicateId, id, "key repeated in the shard"); return null; }
+        if (sample.Image is null)
+        {
+            if (sample.Text is not null || sample.Json is not null) report.Skip(SkipReason.MissingImage, id);
+            return null;
+        }
+        SkipReason? problem = sample.Text is not null ? SourceCaption.FromUtf8(sample.Text, out string caption)
+            : sample.Json is not null ? SourceCaption.FromJson(sample.Json, id, seed, out caption)
+            : MissingCaption(out caption);
+        if (problem is { } reason) { report.Skip(reason, id); return null; }
+        return new SourceRecord(id, caption, ImageBytes: sample.Image);
+    }
+
+    static SkipReason? MissingCaption(out string caption) { caption = ""; return SkipReason.MissingCaption; }
+
+    /// <summary>An absolute path (also a Windows drive or UNC path) or any ".." segment.</summary>
+    public static bool IsUnsafe(string name) =>
+        name.Length == 0 || name[0] is '/' or '\\' || (name.Length > 1 && name[1] == ':') ||
+        name.Split('/', '\\').Any(part => part == "..");
+
+    /// <summary>WebDataset's rule: the key is the path up to the first dot of the file name; the rest, lower-cased, is the field.</summary>
+    static (string Key, string Extension) Split(string name)
+    {
+        int slash = name.LastIndexOf('/');
+        int dot = name.IndexOf('.', slash + 1);
+        return dot < 0 ? (name, "") : (name[..dot], name[(dot + 1)..].ToLowerInvariant());
+    }
+}

@@ -1,0 +1,53 @@
+using MoDE.Data;
+using MoDE.Run;
+
+namespace MoDE.Tests.Data;
+
+/// <summary>The importers on the real corpora Debian installs (.ci/run installs them; skipped with a message when absent).</summary>
+public class DebianCorporaTests
+{
+    [RequiresFileFact("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "dataset-fashion-mnist")]
+    public void FashionMnistBecomesAZeroShotTaskAndACaptionedCorpus()
+    {
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-fmnist").FullName);
+        FashionMnist.Import(run, new FashionMnistOptions { Pairs = 500 }, TextWriter.Null);
+        var task = TaskStore.Load(run.Task(FashionMnist.TaskName));
+        Assert.Equal(10_000, task.Images.Count);
+        Assert.Equal(10, task.Classes.Count);
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(1000, task.Labels.Count(l => l == c))); // balanced test split
+        Assert.Equal(32, task.Images.Height);
+        var pairs = PairStore.Load(run.Pairs, run.Images);
+        Assert.Equal(500, pairs.Count);
+        Assert.All(pairs.Pairs, p => Assert.Contains(p.Label!, p.Caption));
+        Assert.True(File.Exists(run.Done(IngestStage.Name)));
+    }
+
+    [RequiresFileFact("/usr/share/openclipart/svg", "openclipart-png openclipart-svg")]
+    public void OpenClipartPairsCarryTheirSvgMetadataAsCaptions()
+    {
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-openclipart").FullName);
+        var report = OpenClipart.Import(run, OpenClipart.Options() with { MaxPairs = 200 }, TextWriter.Null)!;
+        Assert.Equal(200, report.Kept);
+        var pairs = PairStore.Load(run.Pairs, run.Images);
+        Assert.Equal(200, pairs.Count);
+        Assert.All(pairs.Pairs, p => Assert.StartsWith("openclipart/", p.Id));
+        Assert.True(pairs.Pairs.Count(p => p.Caption.Contains("keywords: ")) > 100);
+        Assert.True(report.Count(SkipReason.DuplicateImage) > 0); // the corpus links some images under two categories
+    }
+
+    [Fact]
+    public void SvgMetadataTakesTheWorksTitleNotTheCreatorsAndToleratesUndeclaredPrefixes()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("mode-svg").FullName, "onion_joerg_rosenbauer_01.svg");
+        File.WriteAllText(path, """
+            <svg xmlns="http://www.w3.org/2000/svg"><metadata><rdf:RDF><cc:Work rdf:about="">
+              <dc:title>Vegetable</dc:title><dc:description>HASH(0x8a4b0c)</dc:description>
+              <dc:subject><rdf:Bag><rdf:li>food</rdf:li><rdf:li></rdf:li><rdf:li>Food</rdf:li><rdf:li>onion</rdf:li></rdf:Bag></dc:subject>
+              <dc:creator><cc:Agent><dc:title>Joerg Rosenbauer</dc:title></cc:Agent></dc:creator>
+            </cc:Work></rdf:RDF></metadata><path d="M0 0"/></svg>
+            """);
+        var metadata = SvgMetadata.Read(path);
+        Assert.Equal(("Vegetable", "Joerg Rosenbauer"), (metadata.Title, metadata.Creator));
+        Assert.Equal("Vegetable. onion. keywords: food, onion", OpenClipartReader.Caption(metadata, "onion_joerg_rosenbauer_01"));
+    }
+}

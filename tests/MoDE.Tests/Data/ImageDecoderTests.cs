@@ -1,0 +1,73 @@
+using MoDE.Data;
+using MoDE.Run;
+using SkiaSharp;
+
+namespace MoDE.Tests.Data;
+
+public class ImageDecoderTests
+{
+    /// <summary>A wide image, red | green | blue in thirds.</summary>
+    static byte[] Thirds(int width, int height, SKEncodedImageFormat format)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.Green);
+            canvas.DrawRect(0, 0, width / 3f, height, new SKPaint { Color = SKColors.Red });
+            canvas.DrawRect(2 * width / 3f, 0, width / 3f, height, new SKPaint { Color = SKColors.Blue });
+        }
+        using var data = bitmap.Encode(format, 95);
+        return data.ToArray();
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png)]
+    [InlineData(SKEncodedImageFormat.Jpeg)]
+    public void ShorterSideToTheSizeThenTheCenterSquare(SKEncodedImageFormat format)
+    {
+        var decoder = new ImageDecoder(16, 1_000_000, ImageBackground.White);
+        var rgb = new byte[decoder.ImageBytes];
+        Assert.Null(decoder.Decode(Thirds(1200, 400, format), rgb)); // the center square is the green third
+        for (int i = 0; i < rgb.Length; i += 3)
+            Assert.True(rgb[i] < 40 && rgb[i + 1] > 90 && rgb[i + 2] < 40, $"pixel {i / 3} is ({rgb[i]}, {rgb[i + 1]}, {rgb[i + 2]}), expected green");
+    }
+
+    [Fact]
+    public void TransparencyBecomesTheChosenBackgroundAndThePixelLimitComesFromTheHeader()
+    {
+        var clear = TestImages.Solid(new SKColor(0, 0, 0, 0), format: SKEncodedImageFormat.Png);
+        var rgb = new byte[8 * 8 * 3];
+        Assert.Null(new ImageDecoder(8, 10_000, ImageBackground.Black).Decode(clear, rgb));
+        Assert.All(rgb, v => Assert.Equal(0, v));
+        Assert.Null(new ImageDecoder(8, 10_000, ImageBackground.White).Decode(clear, rgb));
+        Assert.All(rgb, v => Assert.Equal(255, v));
+        Assert.Equal(SkipReason.TooManyPixels, new ImageDecoder(8, 64 * 48 - 1, ImageBackground.White).Decode(clear, rgb));
+    }
+
+    [Fact]
+    public void TheOutputDoesNotDependOnTheNumberOfThreads()
+    {
+        string folder = Directory.CreateTempSubdirectory("mode-threads").FullName;
+        string images = Path.Combine(folder, "images");
+        Directory.CreateDirectory(images);
+        for (int i = 0; i < 40; i++)
+        {
+            File.WriteAllBytes(Path.Combine(images, $"{i:D3}.jpg"), TestImages.Noise(90 + i, 70, seed: i));
+            File.WriteAllText(Path.Combine(images, $"{i:D3}.txt"), $"picture {i}");
+        }
+        byte[] Ingest(int threads)
+        {
+            var run = new RunLayout(Path.Combine(folder, $"run{threads}"));
+            IngestStage.Run(run, new SourceOptions { Source = images, Threads = threads }, TextWriter.Null);
+            Assert.Equal("ingest: done already, skipped", Rerun(run, threads + 1)); // threads are not part of the stage's options
+            return [.. File.ReadAllBytes(run.Images), .. File.ReadAllBytes(run.Pairs)];
+        }
+        string Rerun(RunLayout run, int threads)
+        {
+            var log = new StringWriter();
+            IngestStage.Run(run, new SourceOptions { Source = images, Threads = threads }, log);
+            return log.ToString().Trim();
+        }
+        Assert.Equal(Ingest(1), Ingest(2));
+    }
+}
