@@ -17,8 +17,9 @@ namespace MoDE.Train;
 /// <para>The vocabulary has CLIP's layout: the 256 byte symbols, the same with "&lt;/w&gt;", one token per new merged
 /// symbol, then &lt;|startoftext|&gt; and &lt;|endoftext|&gt;. End-of-text therefore has the largest id, which is how
 /// <see cref="Clip.EncodeText"/> finds it (as CLIP does, by argmax). There being no CLIP vocabulary to ship, a run learns
-/// its merges from its own captions (<see cref="Build"/>); open_clip's own vocab.json and merges.txt load with
-/// <see cref="FromFiles"/>.</para>
+/// its merges from its own captions (<see cref="Build"/>); a CLIP vocab.json and merges.txt (Hugging Face's layout) load
+/// with <see cref="FromFiles"/> or through a manifest naming them, open_clip's bpe_simple_vocab_16e6.txt.gz with
+/// <see cref="FromOpenClipMerges"/>.</para>
 /// On disk: a small JSON manifest (format version, context length, file names) with vocab.json (token to id) and
 /// merges.txt ("#version: 0.2", then one "left right" pair a line) beside it, the files open_clip and Hugging Face use.
 /// </summary>
@@ -153,6 +154,31 @@ public sealed partial class CaptionTokenizer
         {
             throw new InvalidDataException($"{vocabularyPath}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// A tokenizer from open_clip's own merges file (<c>bpe_simple_vocab_16e6.txt.gz</c>, gzipped or not): a header
+    /// line, then "left right" merges, of which open_clip uses the first 48,894 so that with the 512 byte symbols and the
+    /// 2 special tokens the vocabulary has 49,408 tokens. The vocabulary is derived from the merges in CLIP's layout.
+    /// </summary>
+    public static CaptionTokenizer FromOpenClipMerges(string path, int contextLength = 77)
+    {
+        const int OpenClipMergeCount = 49408 - MinimumVocabSize;
+        using var file = File.OpenRead(path);
+        bool gzipped = file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
+        file.Position = 0;
+        using Stream stream = gzipped ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : file;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        reader.ReadLine(); // the header
+        var merges = new List<(string, string)>();
+        while (merges.Count < OpenClipMergeCount && reader.ReadLine() is string line)
+        {
+            if (line.Length == 0) continue;
+            var parts = line.Split(' ');
+            if (parts.Length != 2) throw new InvalidDataException($"{path}: '{line}' is not a 'left right' merge");
+            merges.Add((parts[0], parts[1]));
+        }
+        return new CaptionTokenizer(contextLength, Vocabulary(merges), merges);
     }
 
     /// <summary>The caption's BPE ids, without start and end of text, untruncated.</summary>

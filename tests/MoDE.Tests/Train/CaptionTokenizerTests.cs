@@ -111,6 +111,50 @@ public class CaptionTokenizerTests
     }
 
     [Fact]
+    public void AManifestCanNameVocabularyFilesElsewhere()
+    {
+        string own = TempFolder(), run = TempFolder();
+        try
+        {
+            var tokenizer = CaptionTokenizer.Build(Corpus, contextLength: 12);
+            tokenizer.Save(Path.Combine(own, "tokenizer.json"));
+            string manifest = Path.Combine(run, "tokenizer.json");
+            File.WriteAllText(manifest, $$"""{"FormatVersion": 2, "ContextLength": 20, "Vocabulary": "{{Path.Combine(own, "vocab.json")}}", "Merges": "{{Path.Combine(own, "merges.txt")}}"}""");
+            var loaded = CaptionTokenizer.Load(manifest);
+            Assert.Equal(20, loaded.ContextLength);
+            Assert.Equal(tokenizer.Pieces("a blue square"), loaded.Pieces("a blue square"));
+        }
+        finally
+        {
+            Directory.Delete(own, recursive: true);
+            Directory.Delete(run, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void OpenClipsGzippedMergesFileGivesCLIPsLayout()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string path = Path.Combine(folder, "bpe_simple_vocab_16e6.txt.gz");
+            using (var gz = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest))
+            using (var writer = new StreamWriter(gz))
+                writer.Write("\"bpe_simple_vocab_16e6.txt#version: 0.2\nr e\nre d</w>\nq u\n");
+            var tokenizer = CaptionTokenizer.FromOpenClipMerges(path);
+            Assert.Equal(77, tokenizer.ContextLength);
+            Assert.Equal(512 + 3 + 2, tokenizer.VocabSize);
+            Assert.Equal(["red</w>"], tokenizer.Pieces("RED").Select(tokenizer.Token));
+            Assert.Equal(513, tokenizer.Pieces("red")[0]); // merged symbols follow the 512 byte symbols in merge order: re, red</w>
+            Assert.Equal(["qu", "a", "d</w>"], tokenizer.Pieces("quad").Select(tokenizer.Token));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AVocabularyWhoseEndOfTextIsNotTheLargestIdIsRejected()
     {
         string folder = TempFolder();
