@@ -43,7 +43,7 @@ public sealed class RunLayout(string root)
     public string SplitReport => In("split", "report.json");
 
     // train: tokenizer, then per model ("seed", "expert_0".., "single", "baseline") its final state, the state of an
-    // unfinished run (resumed from), and its JSONL log
+    // unfinished run (resumed from), and its JSONL log. The tokenizer manifest names vocab.json and merges.txt beside it.
     public string Tokenizer => In("train", "tokenizer.json");
     public string Model(string model) => In("train", $"{model}.ckpt");
     public string UnfinishedModel(string model) => In("train", $"{model}.partial.ckpt");

@@ -4,20 +4,22 @@ using System.Text.Json.Serialization;
 namespace MoDE.Train;
 
 /// <summary>
-/// The architecture of a CLIP model, shaped like open_clip's <c>model_configs/*.json</c>:
-/// a shared embedding width, an image tower and a text tower. Pure data; JSON round-trips.
+/// The architecture of a CLIP model in open_clip's <c>model_configs/*.json</c> shape: a shared embedding width, an
+/// image tower (<c>vision_cfg</c>) and a text tower (<c>text_cfg</c>). Every property carries open_clip's key, so an
+/// open_clip config pastes in unchanged (keys this implementation does not support are rejected, not ignored);
+/// <c>vision_cfg.kind</c> is ours and selects the small CNN. Pure data; JSON round-trips.
 /// </summary>
-public sealed record ClipConfig(int EmbedDim, ClipVisionConfig Vision, ClipTextConfig Text)
+/// <param name="EmbedDim">Width of the joint image-text embedding.</param>
+/// <param name="Vision">The image tower.</param>
+/// <param name="Text">The text tower.</param>
+/// <param name="QuickGelu">The transformers' MLP activation: QuickGELU, x * sigmoid(1.702 x), as OpenAI's CLIP weights
+/// were trained with, when true; exact GELU otherwise (open_clip's default).</param>
+public sealed partial record ClipConfig(
+    [property: JsonPropertyName("embed_dim")] int EmbedDim,
+    [property: JsonPropertyName("vision_cfg")] ClipVisionConfig Vision,
+    [property: JsonPropertyName("text_cfg")] ClipTextConfig Text,
+    [property: JsonPropertyName("quick_gelu")] bool QuickGelu = false)
 {
-    /// <summary>
-    /// A CLIP small enough to train at several hundred pairs/s on 2 CPU cores with 32x32 images:
-    /// a 3-block CNN (32, 64, 128 channels) and a 2-layer, width-128, 4-head text transformer over 32 tokens.
-    /// </summary>
-    public static ClipConfig Tiny(int vocabSize, int imageSize = 32) => new(
-        EmbedDim: 128,
-        Vision: new ClipVisionConfig(ImageSize: imageSize, Kind: ClipVisionConfig.Cnn, Width: 32, Layers: 3),
-        Text: new ClipTextConfig(ContextLength: 32, VocabSize: vocabSize, Width: 128, Layers: 2, Heads: 4));
-
     /// <summary>Throws, naming the property, when a field is out of range.</summary>
     public ClipConfig Validate()
     {
@@ -29,42 +31,37 @@ public sealed record ClipConfig(int EmbedDim, ClipVisionConfig Vision, ClipTextC
         return this;
     }
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, // an unsupported open_clip option must not be dropped silently
+    };
 
+    /// <summary>The config as open_clip-style JSON (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads open_clip-style JSON; throws <see cref="JsonException"/> on an unknown key.</summary>
     public static ClipConfig FromJson(string json) =>
         (JsonSerializer.Deserialize<ClipConfig>(json, Json) ?? throw new JsonException("empty CLIP config")).Validate();
-}
 
-/// <summary>
-/// The image tower. <see cref="Kind"/> "cnn": <see cref="Layers"/> blocks of 3x3 convolution, GroupNorm, ReLU and
-/// 2x2 average pooling, the channel count doubling from <see cref="Width"/> each block; then a global average pool
-/// and a linear projection to the embedding.
-/// </summary>
-public sealed record ClipVisionConfig(int ImageSize, string Kind = ClipVisionConfig.Cnn, int Width = 32, int Layers = 3)
-{
-    public const string Cnn = "cnn";
-
-    public void Validate()
+    /// <summary>
+    /// The architecture named by <paramref name="nameOrPath"/>: a preset (<see cref="PresetNames"/>, case-insensitive)
+    /// or the path of an open_clip-style JSON file. The tiny presets are sized to the run: their vocabulary is
+    /// <paramref name="vocabSize"/> and their images are <paramref name="imageSize"/> pixels square. The open_clip
+    /// presets and JSON files keep their own vocabulary (it must hold the tokenizer's <paramref name="vocabSize"/>
+    /// ids) and image size (images are resized to it).
+    /// </summary>
+    public static ClipConfig Resolve(string nameOrPath, int vocabSize, int imageSize)
     {
-        if (ImageSize < 1) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "must be at least 1");
-        if (Kind != Cnn) throw new ArgumentException($"unknown vision kind '{Kind}' (known: {Cnn})", nameof(Kind));
-        if (Width < 8 || Width % 8 != 0) throw new ArgumentOutOfRangeException(nameof(Width), Width, "must be a positive multiple of 8 (GroupNorm uses 8 groups)");
-        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
-    }
-}
-
-/// <summary>The text tower: a causal pre-LayerNorm transformer read out at the end-of-text token, as in CLIP.</summary>
-public sealed record ClipTextConfig(int ContextLength, int VocabSize, int Width = 128, int Layers = 2, int Heads = 4)
-{
-    public void Validate()
-    {
-        if (ContextLength < 3) throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "must hold at least sot, one token and eot");
-        if (VocabSize < CaptionTokenizer.SpecialTokenCount)
-            throw new ArgumentOutOfRangeException(nameof(VocabSize), VocabSize, $"must be at least {CaptionTokenizer.SpecialTokenCount} (the special tokens)");
-        if (Width < 1) throw new ArgumentOutOfRangeException(nameof(Width), Width, "must be at least 1");
-        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
-        if (Heads < 1 || Width % Heads != 0) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, "must divide Width");
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath, nameof(nameOrPath));
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1, nameof(vocabSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1, nameof(imageSize));
+        ClipConfig config;
+        if (Preset(nameOrPath, vocabSize, imageSize) is ClipConfig preset) config = preset;
+        else if (File.Exists(nameOrPath)) config = FromJson(File.ReadAllText(nameOrPath));
+        else throw new ArgumentException($"'{nameOrPath}' is neither a model preset ({string.Join(", ", PresetNames)}) nor a config file", nameof(nameOrPath));
+        if (config.Text.VocabSize < vocabSize)
+            throw new ArgumentException($"model '{nameOrPath}' has a vocabulary of {config.Text.VocabSize} tokens; the tokenizer needs {vocabSize}", nameof(nameOrPath));
+        return config;
     }
 }

@@ -17,23 +17,24 @@ public sealed class ConvImageEncoder : Module<Tensor, Tensor>
     private readonly ModuleList<Sequential> blocks;
     private readonly Linear proj;
 
-    public ConvImageEncoder(ClipVisionConfig config, int embedDim) : base(nameof(ConvImageEncoder))
+    public ConvImageEncoder(ClipVisionConfig config, int embedDim, Device? device = null) : base(nameof(ConvImageEncoder))
     {
         config.Validate();
+        if (config.Kind != ClipVisionConfig.Cnn) throw new ArgumentException($"vision kind '{config.Kind}' is not the CNN", nameof(config));
         blocks = new ModuleList<Sequential>();
         int channels = 3;
         for (int i = 0; i < config.Layers; i++)
         {
             int width = config.Width << i;
-            var norm = GroupNorm(NormGroups, width); // affine parameters set by Clip's initialisation
+            var norm = GroupNorm(NormGroups, width, device: device); // affine parameters set by Clip's initialisation
             blocks.Add(Sequential(
-                ("conv", Conv2d(channels, width, kernel_size: 3, padding: 1, bias: false)),
+                ("conv", Conv2d(channels, width, kernel_size: 3, padding: 1, bias: false, device: device)),
                 ("norm", norm),
                 ("relu", ReLU()),
                 ("pool", AvgPool2d(kernel_size: 2, ceil_mode: true))));
             channels = width;
         }
-        proj = Linear(channels, embedDim);
+        proj = Linear(channels, embedDim, device: device);
         RegisterComponents();
     }
 

@@ -6,43 +6,49 @@ using static TorchSharp.torch.nn;
 namespace MoDE.Train;
 
 /// <summary>
-/// CLIP's transformer block, batch first: x + attn(ln_1(x)), then x + mlp(ln_2(x)), with causal self-attention
-/// and a 4x MLP using QuickGELU (x * sigmoid(1.702 x)), as the OpenAI CLIP weights do.
+/// CLIP's pre-LayerNorm transformer block, batch first: x + attn(ln_1(x)), then x + mlp(ln_2(x)), the MLP being
+/// c_fc, GELU or QuickGELU, c_proj. Parameter names follow open_clip's (<c>ln_1</c>, <c>attn.in_proj_weight</c>,
+/// <c>attn.out_proj</c>, <c>ln_2</c>, <c>mlp.c_fc</c>, <c>mlp.c_proj</c>).
 /// </summary>
 public sealed class ResidualAttentionBlock : Module<Tensor, Tensor>
 {
     private readonly LayerNorm ln_1;
-    private readonly Linear in_proj;
-    private readonly Linear out_proj;
+    private readonly SelfAttention attn;
     private readonly LayerNorm ln_2;
-    private readonly Linear c_fc;
-    private readonly Linear c_proj;
-    private readonly int heads;
+    private readonly Sequential mlp;
 
-    public ResidualAttentionBlock(int width, int heads) : base(nameof(ResidualAttentionBlock))
+    /// <param name="width">Model width W.</param>
+    /// <param name="heads">Attention heads; must divide W.</param>
+    /// <param name="mlpWidth">Hidden width of the MLP (CLIP: 4W).</param>
+    /// <param name="quickGelu">QuickGELU instead of exact GELU in the MLP.</param>
+    /// <param name="causal">Causal self-attention (the text tower) or full (the image tower).</param>
+    /// <param name="device">Where to allocate the parameters (default: the CPU).</param>
+    public ResidualAttentionBlock(int width, int heads, int mlpWidth, bool quickGelu, bool causal, Device? device = null)
+        : base(nameof(ResidualAttentionBlock))
     {
-        this.heads = heads;
-        ln_1 = LayerNorm(width);
-        in_proj = Linear(width, 3 * width);
-        out_proj = Linear(width, width);
-        ln_2 = LayerNorm(width);
-        c_fc = Linear(width, 4 * width);
-        c_proj = Linear(4 * width, width);
+        ln_1 = LayerNorm(width, device: device);
+        attn = new SelfAttention(width, heads, causal, device);
+        ln_2 = LayerNorm(width, device: device);
+        mlp = Sequential(
+            ("c_fc", Linear(width, mlpWidth, device: device)),
+            ("gelu", quickGelu ? new QuickGelu() : GELU()),
+            ("c_proj", Linear(mlpWidth, width, device: device)));
         RegisterComponents();
     }
 
-    /// <summary>x [B, L, W] to [B, L, W]; position i attends to positions 0..i only.</summary>
+    /// <summary>The attention sub-layer.</summary>
+    public SelfAttention Attention => attn;
+
+    /// <summary>The MLP's first (widening) linear layer.</summary>
+    public Linear MlpIn => (Linear)mlp[0];
+
+    /// <summary>The MLP's second (narrowing) linear layer.</summary>
+    public Linear MlpOut => (Linear)mlp[2];
+
+    /// <summary>x [B, L, W] to [B, L, W].</summary>
     public override Tensor forward(Tensor x)
     {
-        long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
-        var qkv = in_proj.call(ln_1.call(x))                              // [B, L, 3W]
-            .view(batch, length, 3, heads, width / heads)                 // [B, L, 3, H, W/H]
-            .permute(2, 0, 3, 1, 4);                                       // [3, B, H, L, W/H]
-        var attended = functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_casual: true) // [B, H, L, W/H]
-            .transpose(1, 2).reshape(batch, length, width);                // [B, L, W]
-        x = x + out_proj.call(attended);
-        var hidden = c_fc.call(ln_2.call(x));                              // [B, L, 4W]
-        hidden = hidden * torch.sigmoid(1.702 * hidden);                   // QuickGELU
-        return x + c_proj.call(hidden);                                    // [B, L, W]
+        x = x + attn.call(ln_1.call(x));      // [B, L, W]
+        return x + mlp.call(ln_2.call(x));    // [B, L, W]
     }
 }

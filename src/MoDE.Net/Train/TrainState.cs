@@ -16,7 +16,7 @@ namespace MoDE.Train;
 /// </summary>
 public sealed class TrainState : IDisposable
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: open_clip-shaped config (vision_cfg, text_cfg, quick_gelu) and parameter names
     static ReadOnlySpan<byte> Magic => "MODETRN\0"u8;
 
     TrainState(ClipConfig config, TrainOptions options)

@@ -4,9 +4,10 @@ using static TorchSharp.torch.nn;
 namespace MoDE.Train;
 
 /// <summary>
-/// Splits a model's parameters into the two AdamW groups open_clip uses: weight matrices and kernels get weight
-/// decay; gains, biases (anything under two dimensions, the logit scale included) and the token and positional
-/// embeddings do not.
+/// Splits a model's parameters into two AdamW groups: weight matrices and kernels (the ViT's patch convolution,
+/// attention and MLP weights, the projections) get weight decay; gains, biases (anything under two dimensions: layer
+/// norms, the ViT's class embedding, the logit scale) and every embedding table (token, text and image positional) do not.
+/// open_clip's rule is the same except that it decays the 2-D token and positional embeddings; MODE-SPEC exempts them.
 /// </summary>
 public static class WeightDecayGroups
 {

@@ -30,7 +30,8 @@ public class ClipTests
     {
         using var scope = torch.NewDisposeScope();
         using var model = new Clip(Config, seed: 1);
-        var tokens = torch.tensor(new long[] { 1, 5, 6, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }).view(1, 16);
+        const long sot = 18, eot = 19; // CaptionTokenizer's layout: the two special tokens have the largest ids
+        var tokens = torch.tensor(new long[] { sot, 5, 6, eot, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }).view(1, 16);
         var noisy = tokens.clone();
         noisy[0, 4] = torch.tensor(7L);
         noisy[0, 10] = torch.tensor(9L);

@@ -45,7 +45,7 @@ static class SyntheticPairs
     public static ClipConfig Config(int vocabSize) => ClipConfig.Tiny(vocabSize) with
     {
         EmbedDim = 32,
-        Vision = new ClipVisionConfig(ImageSize: 32, Width: 16, Layers: 3),
+        Vision = new ClipVisionConfig(ImageSize: 32, Kind: ClipVisionConfig.Cnn, Width: 16, Layers: 3),
         Text = new ClipTextConfig(ContextLength: 16, VocabSize: vocabSize, Width: 32, Layers: 1, Heads: 2),
     };
 }

@@ -33,12 +33,12 @@ public class TrainOptionsTests
         Assert.Contains("positional_embedding", skipped);
         Assert.Contains("ln_final.weight", skipped);
         Assert.Contains("ln_final.bias", skipped);
-        Assert.Contains("transformer.0.ln_1.weight", skipped);
-        Assert.Contains("transformer.0.c_fc.bias", skipped);
+        Assert.Contains("transformer.resblocks.0.ln_1.weight", skipped);
+        Assert.Contains("transformer.resblocks.0.mlp.c_fc.bias", skipped);
         Assert.Contains("visual.blocks.0.norm.weight", skipped);
         Assert.Contains("visual.proj.bias", skipped);
         Assert.Contains("text_projection", kept);
-        Assert.Contains("transformer.0.in_proj.weight", kept);
+        Assert.Contains("transformer.resblocks.0.attn.in_proj_weight", kept);
         Assert.Contains("visual.blocks.0.conv.weight", kept);
         Assert.Contains("visual.proj.weight", kept);
         Assert.All(decayed, p => Assert.True(p.Parameter.dim() >= 2, p.Name));
