@@ -61,6 +61,10 @@ var gpus = new Option<int?>("--gpus") { Description = "Slurm GPUs per task (defa
 var mem = new Option<string?>("--mem") { Description = "Slurm memory per task, e.g. 8G" };
 var account = new Option<string?>("--account") { Description = "Slurm account" };
 var sbatchFlags = new Option<string[]>("--sbatch") { Description = "Extra #SBATCH flag, e.g. --sbatch=--qos=high (repeatable)", AllowMultipleArgumentsPerToken = false };
+var embedOptions = new Option<string?>("--embed-options") { Description = "JSON file with every embed option (the Slurm launcher writes RUN/slurm/embed.json)" };
+var clusterOptions = new Option<string?>("--cluster-options") { Description = "JSON file with every cluster option (the Slurm launcher writes RUN/slurm/cluster.json)" };
+var chunks = new Option<string?>("--chunks") { Description = "Embed only the chunks c with c mod N = i, written i/N (one task of a Slurm job array); a run without it concatenates" };
+var tasks = new Option<int>("--tasks") { Description = "With --launcher slurm: tasks of the embed job array", DefaultValueFactory = _ => 4 };
 
 RunOptions Options(ParseResult p)
 {
@@ -86,6 +90,12 @@ RunOptions Options(ParseResult p)
     if (p.GetValue(trainOptions) is string file)
         o = o with { Train = (System.Text.Json.JsonSerializer.Deserialize<ProtocolOptions>(File.ReadAllText(file))
             ?? throw new InvalidDataException($"{file}: no training options")) with { Threads = o.Train.Threads } };
+    if (p.GetValue(embedOptions) is string embedFile)
+        o = o with { Embed = (System.Text.Json.JsonSerializer.Deserialize<EmbedOptions>(File.ReadAllText(embedFile))
+            ?? throw new InvalidDataException($"{embedFile}: no embed options")) with { Threads = o.Embed.Threads } };
+    if (p.GetValue(clusterOptions) is string clusterFile)
+        o = o with { Cluster = System.Text.Json.JsonSerializer.Deserialize<ClusterOptions>(File.ReadAllText(clusterFile))
+            ?? throw new InvalidDataException($"{clusterFile}: no cluster options") };
     o = o with { Slurm = o.Slurm with
     {
         Partition = p.GetValue(partition) ?? o.Slurm.Partition, Time = p.GetValue(time) ?? o.Slurm.Time,
@@ -149,10 +159,18 @@ import.Subcommands.Add(Verb("fashion-mnist", "Fashion-MNIST (apt-get install -y 
         TaskOnly = p.GetValue(taskOnly), Seed = p.GetValue(seed) ?? 1,
     }, Console.Out), importRoot, imageSize, pairs, taskOnly, seed));
 root.Subcommands.Add(import);
-root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
-    (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, half, threads));
+root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2); with --launcher slurm, a job array over chunks, then concatenate and cluster",
+    (run, o, p) =>
+    {
+        if (p.GetValue(launcher) == "slurm")
+        {
+            SlurmEmbedLauncher.Submit(run, o.Embed, o.Cluster, o.Slurm, p.GetValue(tasks), Console.Out);
+            Console.WriteLine($"See progress with `mode status --run {run.Root}`");
+        }
+        else EmbedStage.Run(run, o.Embed, Console.Out, stop.Token, shard: p.GetValue(chunks) is string c ? EmbedShard.Parse(c) : null);
+    }, encoderOption, half, threads, embedOptions, chunks, launcher, tasks, seed, fine, experts, partition, time, cpus, gpus, mem, account, sbatchFlags));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
-    (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
+    (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts, clusterOptions));
 root.Subcommands.Add(Verb("clusters", "Show what every expert and fine cluster is about: sizes, tightness, distance to the nearest other, words",
     (run, _, p) => Console.Write(ClusterReport.Load(run.ClusterReport).ToText(p.GetValue(top))), top));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
