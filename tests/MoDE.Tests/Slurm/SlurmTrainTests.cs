@@ -26,7 +26,7 @@ public class SlurmTrainTests(ITestOutputHelper output)
     };
 
     /// <summary>The CLI beside the tests, as the compute node runs it.</summary>
-    static SlurmOptions Slurm => new()
+    internal static SlurmOptions Slurm => new()
     {
         Cpus = 1, Memory = "2G",
         Mode = $"{SlurmCommand.Quote(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")} {SlurmCommand.Quote(Path.Combine(AppContext.BaseDirectory, "mode.dll"))}",
@@ -56,7 +56,7 @@ public class SlurmTrainTests(ITestOutputHelper output)
         return new RunLayout(to);
     }
 
-    static void RequireSlurm()
+    internal static void RequireSlurm()
     {
         if (!SlurmCommand.Available("sbatch"))
             Assert.Fail("Slurm is not installed or not on PATH: run `scripts/slurm-local.sh start` (as root) before the tests");
