@@ -16,6 +16,8 @@ start() {
   fi
   mkdir -p "$conf_dir" "$state"/{ctld,d,log} /run/munge /var/log/munge /var/lib/munge /etc/munge
   host=$(hostname -s)
+  # slurmctld and slurmd find each other by this name; containers do not always list it in /etc/hosts.
+  getent hosts "$host" >/dev/null || echo "127.0.0.1 $host" >> /etc/hosts
   cpus=$(nproc)
   mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512 ))  # MiB, less a margin for the OS
 
