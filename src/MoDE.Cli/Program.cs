@@ -5,6 +5,7 @@ using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Run;
+using MoDE.Slurm;
 using MoDE.Split;
 using MoDE.Train;
 
@@ -20,6 +21,14 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
     Console.Error.WriteLine("\nmode: stopping at the next checkpoint (Ctrl+C again to abort now)");
 };
+// Slurm: TERM (scancel, scontrol requeue) and USR1 (time limit near, forwarded by the sbatch script as TERM)
+// also stop training at its next checkpoint, so the requeued task resumes from there.
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+{
+    c.Cancel = true;
+    stop.Cancel();
+    Console.Error.WriteLine("mode: TERM, stopping at the next checkpoint");
+});
 
 var runDir = new Option<string>("--run") { Description = "Run directory", DefaultValueFactory = _ => Path.Combine("runs", "synthetic-web") };
 var seed = new Option<int?>("--seed") { Description = "One number from which every stage's seed is derived" };
@@ -40,6 +49,22 @@ var imageSize = new Option<int?>("--image-size") { Description = "Side of the sq
 var maxPairs = new Option<int?>("--max-pairs") { Description = "Stop after this many pairs of the source are kept (default: all)" };
 var importRoot = new Option<string?>("--root") { Description = "Where the Debian package installed the corpus (default: its standard folder)" };
 var taskOnly = new Option<bool>("--task-only") { Description = "Only the zero-shot task (test split), to evaluate models trained on another corpus" };
+var launcher = new Option<string>("--launcher") { Description = "Where the stage runs: local (this process) or slurm (sbatch files in RUN/slurm/, submitted with sbatch)", DefaultValueFactory = _ => "local" };
+launcher.AcceptOnlyFromAmong("local", "slurm");
+var model = new Option<string?>("--model") { Description = "Train only this model: seed, expert_i, single or baseline (what one Slurm task runs)" };
+var expertIndex = new Option<int?>("--expert") { Description = "Train only data expert i from the seed's saved state (same as --model expert_i)" };
+var trainOptions = new Option<string?>("--train-options") { Description = "JSON file with every training option (the launcher writes RUN/slurm/train.json)" };
+var partition = new Option<string?>("--partition") { Description = "Slurm partition" };
+var time = new Option<string?>("--time") { Description = "Slurm time limit per task, e.g. 04:00:00" };
+var cpus = new Option<int?>("--cpus") { Description = "Slurm CPUs per task (default 1)" };
+var gpus = new Option<int?>("--gpus") { Description = "Slurm GPUs per task (default 0)" };
+var mem = new Option<string?>("--mem") { Description = "Slurm memory per task, e.g. 8G" };
+var account = new Option<string?>("--account") { Description = "Slurm account" };
+var sbatchFlags = new Option<string[]>("--sbatch") { Description = "Extra #SBATCH flag, e.g. --sbatch=--qos=high (repeatable)", AllowMultipleArgumentsPerToken = false };
+var embedOptions = new Option<string?>("--embed-options") { Description = "JSON file with every embed option (the Slurm launcher writes RUN/slurm/embed.json)" };
+var clusterOptions = new Option<string?>("--cluster-options") { Description = "JSON file with every cluster option (the Slurm launcher writes RUN/slurm/cluster.json)" };
+var chunks = new Option<string?>("--chunks") { Description = "Embed only the chunks c with c mod N = i, written i/N (one task of a Slurm job array); a run without it concatenates" };
+var tasks = new Option<int>("--tasks") { Description = "With --launcher slurm: tasks of the embed job array", DefaultValueFactory = _ => 4 };
 
 RunOptions Options(ParseResult p)
 {
@@ -62,6 +87,21 @@ RunOptions Options(ParseResult p)
             Source = src, Format = p.GetValue(format) ?? SourceFormat.Auto, ImageSize = p.GetValue(imageSize) ?? 32,
             MaxPairs = p.GetValue(maxPairs) ?? 0, Seed = p.GetValue(seed) ?? 1, Threads = p.GetValue(threads) ?? 0,
         } };
+    if (p.GetValue(trainOptions) is string file)
+        o = o with { Train = (System.Text.Json.JsonSerializer.Deserialize<ProtocolOptions>(File.ReadAllText(file))
+            ?? throw new InvalidDataException($"{file}: no training options")) with { Threads = o.Train.Threads } };
+    if (p.GetValue(embedOptions) is string embedFile)
+        o = o with { Embed = (System.Text.Json.JsonSerializer.Deserialize<EmbedOptions>(File.ReadAllText(embedFile))
+            ?? throw new InvalidDataException($"{embedFile}: no embed options")) with { Threads = o.Embed.Threads } };
+    if (p.GetValue(clusterOptions) is string clusterFile)
+        o = o with { Cluster = System.Text.Json.JsonSerializer.Deserialize<ClusterOptions>(File.ReadAllText(clusterFile))
+            ?? throw new InvalidDataException($"{clusterFile}: no cluster options") };
+    o = o with { Slurm = o.Slurm with
+    {
+        Partition = p.GetValue(partition) ?? o.Slurm.Partition, Time = p.GetValue(time) ?? o.Slurm.Time,
+        Cpus = p.GetValue(cpus) ?? o.Slurm.Cpus, Gpus = p.GetValue(gpus) ?? o.Slurm.Gpus, Memory = p.GetValue(mem) ?? o.Slurm.Memory,
+        Account = p.GetValue(account) ?? o.Slurm.Account, ExtraFlags = p.GetValue(sbatchFlags) ?? o.Slurm.ExtraFlags,
+    } };
     return o;
 }
 
@@ -119,16 +159,36 @@ import.Subcommands.Add(Verb("fashion-mnist", "Fashion-MNIST (apt-get install -y 
         TaskOnly = p.GetValue(taskOnly), Seed = p.GetValue(seed) ?? 1,
     }, Console.Out), importRoot, imageSize, pairs, taskOnly, seed));
 root.Subcommands.Add(import);
-root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2)",
-    (run, o, _) => EmbedStage.Run(run, o.Embed, Console.Out, stop.Token), encoderOption, half, threads));
+root.Subcommands.Add(Verb("embed", "Embed every caption with the caption encoder (ONNX Runtime; default all-MiniLM-L6-v2); with --launcher slurm, a job array over chunks, then concatenate and cluster",
+    (run, o, p) =>
+    {
+        if (p.GetValue(launcher) == "slurm")
+        {
+            SlurmEmbedLauncher.Submit(run, o.Embed, o.Cluster, o.Slurm, p.GetValue(tasks), Console.Out);
+            Console.WriteLine($"See progress with `mode status --run {run.Root}`");
+        }
+        else EmbedStage.Run(run, o.Embed, Console.Out, stop.Token, shard: p.GetValue(chunks) is string c ? EmbedShard.Parse(c) : null);
+    }, encoderOption, half, threads, embedOptions, chunks, launcher, tasks, seed, fine, experts, partition, time, cpus, gpus, mem, account, sbatchFlags));
 root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers",
-    (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts));
+    (run, o, _) => ClusterStage.Run(run, o.Cluster, Console.Out), seed, fine, experts, clusterOptions));
 root.Subcommands.Add(Verb("clusters", "Show what every expert and fine cluster is about: sizes, tightness, distance to the nearest other, words",
     (run, _, p) => Console.Write(ClusterReport.Load(run.ClusterReport).ToText(p.GetValue(top))), top));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
     (run, o, _) => ExpertData.Run(run, o.Split, Console.Out)));
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
-    (run, o, _) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, seedShare, batch, threads));
+    (run, o, p) =>
+    {
+        string? only = p.GetValue(expertIndex) is int i ? RunLayout.ExpertModelName(i) : p.GetValue(model);
+        if (p.GetValue(launcher) == "slurm")
+        {
+            if (only is not null) throw new ArgumentException("--launcher slurm submits every model; --model and --expert name what one task trains");
+            SlurmTrainLauncher.Submit(run, o.Train, o.Slurm, Console.Out);
+            Console.WriteLine($"See progress with `mode status --run {run.Root}`");
+        }
+        else TrainStage.Run(run, o.Train, Console.Out, stop.Token, only);
+    }, seed, steps, seedShare, batch, threads, launcher, model, expertIndex, trainOptions, partition, time, cpus, gpus, mem, account, sbatchFlags));
+root.Subcommands.Add(Verb("status", "Every stage and Slurm task of the run: pending, running, done or failed, with its log",
+    (run, _, _) => RunStatus.Write(run, Console.Out)));
 root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
     (run, o, _) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
 root.Subcommands.Add(Verb("report", "Print the results table of a finished run",

@@ -31,9 +31,12 @@ public static class EmbedStage
     /// Embeds in chunks of <see cref="EmbedOptions.ChunkSize"/> captions, each written atomically to
     /// embed/chunks/NNNNN.npy; a rerun after a kill keeps finished chunks and computes the rest. The next chunk is
     /// tokenized while the current one runs. At the end the chunks are streamed into embed/captions.npy.
-    /// <paramref name="chunkWritten"/> is a test hook called after each chunk file lands.
+    /// <paramref name="chunkWritten"/> is a test hook called after each chunk file lands. With a
+    /// <paramref name="shard"/>, only that share of the chunks is computed (one task of a Slurm job array) and the
+    /// stage is not finished: a later run without a shard concatenates.
     /// </summary>
-    public static void Run(RunLayout run, EmbedOptions options, TextWriter log, CancellationToken cancel = default, Action<int>? chunkWritten = null)
+    public static void Run(RunLayout run, EmbedOptions options, TextWriter log, CancellationToken cancel = default, Action<int>? chunkWritten = null,
+        EmbedShard? shard = null)
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("embed: done already, skipped"); return; }
@@ -51,12 +54,12 @@ public static class EmbedStage
         pairs.Clear(); // captions alone from here on
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
-        PrepareChunkFolder(run, options, rows.Length);
+        PrepareChunkFolder(run, options, rows.Length, clearUnplanned: shard is null);
         int chunks = (rows.Length + options.ChunkSize - 1) / options.ChunkSize, dim = encoder.Dimension, computed = 0;
         var progress = new ConsoleProgress("embed", rows.Length, log);
         int[][] Tokenize(int chunk)
         {
-            if (chunk >= chunks || File.Exists(run.EmbedChunk(chunk))) return [];
+            if (chunk >= chunks || File.Exists(run.EmbedChunk(chunk)) || shard?.Owns(chunk) == false) return [];
             int start = chunk * options.ChunkSize, count = Math.Min(options.ChunkSize, rows.Length - start);
             var tokens = new int[count][];
             Parallel.For(0, count, i => tokens[i] = encoder.Tokenize(captions[start + i]));
@@ -79,6 +82,11 @@ public static class EmbedStage
             chunkWritten?.Invoke(chunk);
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (shard is not null)
+        {
+            log.WriteLine($"embed chunks {shard}: {computed} captions computed now in {seconds:F1} s; `mode embed` without --chunks concatenates");
+            return;
+        }
         Npy.ConcatenateRows(run.CaptionEmbeddings, Enumerable.Range(0, chunks).Select(run.EmbedChunk).ToList(), dim);
         Npy.Write(run.EmbeddedPairs, rows);
         var report = new Report(pairCount, rows.Length, pairCount - rows.Length, invalid,
@@ -92,16 +100,20 @@ public static class EmbedStage
     /// <summary>
     /// Chunks are only valid for the encoder, chunk size, precision and caption count that wrote them
     /// (embed/chunks/plan.json); any other plan clears the folder. The batch options are not part of the plan: they
-    /// change no vector. Leftover temp files of a killed write are removed.
+    /// change no vector. Leftover temp files of a killed write are removed. Tasks of a job array start together, so
+    /// they clear the folder only when its plan is another one (<paramref name="clearUnplanned"/> false), never
+    /// merely because another task has not written the plan yet.
     /// </summary>
-    static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count)
+    static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count, bool clearUnplanned = true)
     {
         string planPath = Path.Combine(run.EmbedChunksFolder, "plan.json");
         string plan = JsonSerializer.Serialize(new { options.Encoder, options.ChunkSize, Precision = options.Precision.ToString(), Captions = count });
-        if (Directory.Exists(run.EmbedChunksFolder) && (!File.Exists(planPath) || File.ReadAllText(planPath) != plan))
+        bool planned = File.Exists(planPath);
+        if (Directory.Exists(run.EmbedChunksFolder) && (planned ? File.ReadAllText(planPath) != plan : clearUnplanned))
             Directory.Delete(run.EmbedChunksFolder, recursive: true);
         Directory.CreateDirectory(run.EmbedChunksFolder);
-        foreach (string temp in Directory.EnumerateFiles(run.EmbedChunksFolder, "*.tmp")) File.Delete(temp);
+        if (clearUnplanned) // a task of an array leaves the others' writes in flight alone
+            foreach (string temp in Directory.EnumerateFiles(run.EmbedChunksFolder, "*.tmp")) File.Delete(temp);
         if (!File.Exists(planPath)) AtomicFile.WriteAllText(planPath, plan);
     }
 

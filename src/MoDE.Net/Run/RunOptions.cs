@@ -17,6 +17,9 @@ public sealed record RunOptions
     public ProtocolOptions Train { get; init; } = new();
     public EvalOptions Eval { get; init; } = new();
 
+    /// <summary>Resources asked of Slurm when a stage runs with <c>--launcher slurm</c>.</summary>
+    public Slurm.SlurmOptions Slurm { get; init; } = new();
+
     /// <summary>The user's data for the ingest stage; null: the built-in dataset (<see cref="Data"/>).</summary>
     public SourceOptions? Source { get; init; }
 

@@ -15,7 +15,9 @@ public static class TrainStage
 {
     public const string Name = "train";
 
-    public static void Run(RunLayout run, ProtocolOptions options, TextWriter log, CancellationToken stop = default)
+    /// <param name="only">Null: every model, then the stage's marker. A model name (<c>seed</c>, <c>expert_i</c>, <c>single</c>,
+    /// <c>baseline</c>): that model alone, as one Slurm task trains it; experts and single need the seed's final state.</param>
+    public static void Run(RunLayout run, ProtocolOptions options, TextWriter log, CancellationToken stop = default, string? only = null)
     {
         options.Validate();
         if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("train: done already, skipped"); return; }
@@ -23,6 +25,12 @@ public static class TrainStage
         var pairs = PairStore.Load(run.Pairs, run.Images);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
         var experts = ExpertData.Load(run);
+        string[] models = [RunLayout.SeedModelName, .. experts.Select(e => RunLayout.ExpertModelName(e.Expert)), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        if (only is not null && !models.Contains(only))
+            throw new ArgumentException($"no model '{only}' in this run; its models are {string.Join(", ", models)}", nameof(only));
+        if (only is not null && only != RunLayout.SeedModelName && only != RunLayout.BaselineModelName && !File.Exists(run.Model(RunLayout.SeedModelName)))
+            throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunLayout.SeedModelName)} is missing)");
+        bool Wanted(string model) => only is null || only == model;
 
         if (!File.Exists(run.Tokenizer))
             CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);
@@ -34,16 +42,17 @@ public static class TrainStage
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
         TrainState FromSeed() => TrainState.Load(run.Model(RunLayout.SeedModelName), options.ThreadCount);
-        Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
-        foreach (var expert in experts)
+        if (Wanted(RunLayout.SeedModelName))
+            Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
+        foreach (var expert in experts.Where(e => Wanted(RunLayout.ExpertModelName(e.Expert))))
         {
             var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
             Train(run, RunLayout.ExpertModelName(expert.Expert), FromSeed, data, options.Steps, options, log, stop);
         }
-        Train(run, RunLayout.SingleModelName, FromSeed, all, options.Steps, options, log, stop);
+        if (Wanted(RunLayout.SingleModelName)) Train(run, RunLayout.SingleModelName, FromSeed, all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
-        Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
-        StageMarker.MarkDone(run, Name, options);
+        if (Wanted(RunLayout.BaselineModelName)) Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
+        if (only is null) StageMarker.MarkDone(run, Name, options);
     }
 
     /// <summary>Trains one model to <paramref name="untilStep"/>, saving its unfinished state on the way.</summary>

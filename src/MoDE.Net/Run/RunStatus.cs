@@ -1,0 +1,62 @@
+using MoDE.Slurm;
+using MoDE.Split;
+
+namespace MoDE.Run;
+
+/// <summary>
+/// <c>mode status</c>: every stage of a run (done when its marker exists), every model of the train stage (done,
+/// partial at its last checkpoint, or not started), and every Slurm job the launcher submitted, with what Slurm
+/// says about it (pending, running, done, failed) and its log file.
+/// </summary>
+public static class RunStatus
+{
+    static readonly string[] Stages = ["ingest", "embed", "cluster", "split", "train", "eval"];
+
+    /// <summary>One line per stage, model and Slurm job.</summary>
+    public static void Write(RunLayout run, TextWriter output)
+    {
+        output.WriteLine($"run {run.Root}");
+        foreach (string stage in Stages)
+            output.WriteLine($"  {stage,-10} {(File.Exists(run.Done(stage)) ? "done" : "not done")}");
+
+        var jobs = SlurmJobs.Load(run);
+        var models = Models(run);
+        if (models.Count > 0) output.WriteLine("train models");
+        foreach (string model in models)
+        {
+            string local = File.Exists(run.Model(model)) ? "done"
+                : File.Exists(run.UnfinishedModel(model)) ? $"partial (checkpoint {Path.GetFileName(run.UnfinishedModel(model))})"
+                : "not started";
+            output.WriteLine($"  {model,-10} {local}");
+        }
+
+        if (jobs.Jobs.Count == 0) return;
+        output.WriteLine("slurm jobs");
+        foreach (var (unit, id) in jobs.Jobs)
+        {
+            string state = Describe(SlurmJobState.Query(id), Finished(run, unit));
+            string log = jobs.Logs.TryGetValue(unit, out var l) ? l : "";
+            output.WriteLine($"  {unit,-10} job {id,-8} {state,-9} {log}");
+        }
+    }
+
+    /// <summary>pending, running, done or failed, from Slurm's state; from the files when Slurm has forgotten the job.</summary>
+    public static string Describe(string? slurmState, bool finishedOnDisk) => slurmState switch
+    {
+        null => finishedOnDisk ? "done" : "unknown",
+        "PENDING" or "REQUEUED" or "REQUEUE_HOLD" or "REQUEUE_FED" or "CONFIGURING" or "SUSPENDED" => "pending",
+        "RUNNING" or "COMPLETING" or "STAGE_OUT" or "SIGNALING" or "RESIZING" => "running",
+        "COMPLETED" => "done",
+        _ => "failed",
+    };
+
+    static bool Finished(RunLayout run, string unit) =>
+        unit == "train" ? File.Exists(run.Done("train")) : File.Exists(run.Model(unit));
+
+    static List<string> Models(RunLayout run)
+    {
+        if (!File.Exists(run.Done(ExpertData.StageName))) return [];
+        int experts = Directory.GetFiles(Path.GetDirectoryName(run.ExpertRows(0))!, "expert_*.npy").Length;
+        return [RunLayout.SeedModelName, .. Enumerable.Range(0, experts).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+    }
+}

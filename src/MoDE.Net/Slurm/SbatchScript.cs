@@ -1,0 +1,78 @@
+using System.Text;
+using MoDE.Run;
+
+namespace MoDE.Slurm;
+
+/// <summary>
+/// One plain sbatch file: the <c>#SBATCH</c> header from <see cref="SlurmOptions"/>, then a command run in the
+/// background with USR1 (time limit near) and TERM (<c>scancel</c>, <c>scontrol requeue</c>) forwarded to it as TERM,
+/// on which <c>mode</c> saves its checkpoint and exits. After USR1 the script requeues its own job, so the
+/// task resumes from that checkpoint. The file is readable and can be resubmitted by hand with <c>sbatch</c>.
+/// </summary>
+public sealed record SbatchScript
+{
+    /// <summary>The job's name in <c>squeue</c>.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>One-line comment at the top of the file saying what the job does.</summary>
+    public required string Purpose { get; init; }
+
+    /// <summary>Log file pattern (<c>%j</c> job id, <c>%A_%a</c> array job and task), appended to across requeues.</summary>
+    public required string Log { get; init; }
+
+    /// <summary>Array range such as <c>0-3</c>; null: a single job.</summary>
+    public string? Array { get; init; }
+
+    /// <summary>Bash lines run before the command (e.g. setting a variable from <c>SLURM_ARRAY_TASK_ID</c>).</summary>
+    public IReadOnlyList<string> Setup { get; init; } = [];
+
+    /// <summary>The command, already quoted for bash.</summary>
+    public required string Command { get; init; }
+
+    /// <summary>The file's text.</summary>
+    public string Render(SlurmOptions slurm)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("#!/bin/bash");
+        s.AppendLine($"# {Purpose}");
+        s.AppendLine("# Written by `mode --launcher slurm`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
+        s.AppendLine($"#SBATCH --job-name={JobName}");
+        s.AppendLine($"#SBATCH --output={Log}");
+        s.AppendLine("#SBATCH --open-mode=append");
+        if (Array is not null) s.AppendLine($"#SBATCH --array={Array}");
+        s.AppendLine("#SBATCH --requeue");
+        s.AppendLine($"#SBATCH --signal=B:USR1@{slurm.SignalSeconds}");
+        s.AppendLine("#SBATCH --ntasks=1");
+        s.AppendLine($"#SBATCH --cpus-per-task={slurm.Cpus}");
+        if (slurm.Gpus > 0) s.AppendLine($"#SBATCH --gpus-per-task={slurm.Gpus}");
+        if (slurm.Memory.Length > 0) s.AppendLine($"#SBATCH --mem={slurm.Memory}");
+        if (slurm.Partition.Length > 0) s.AppendLine($"#SBATCH --partition={slurm.Partition}");
+        if (slurm.Time.Length > 0) s.AppendLine($"#SBATCH --time={slurm.Time}");
+        if (slurm.Account.Length > 0) s.AppendLine($"#SBATCH --account={slurm.Account}");
+        foreach (string flag in slurm.ExtraFlags) s.AppendLine($"#SBATCH {flag}");
+        s.AppendLine();
+        s.AppendLine("set -u");
+        s.AppendLine("echo \"[$(date -u +%FT%TZ)] job ${SLURM_JOB_ID} task ${SLURM_ARRAY_TASK_ID:-none} restart ${SLURM_RESTART_COUNT:-0} on $(hostname)\"");
+        foreach (string line in Setup) s.AppendLine(line);
+        s.AppendLine($"{Command} &");
+        s.AppendLine("child=$!");
+        s.AppendLine("requeue=0");
+        s.AppendLine("# Time limit near: mode saves its checkpoint and exits; then this job requeues itself and resumes.");
+        s.AppendLine("trap 'echo \"USR1: checkpoint and requeue\"; requeue=1; kill -TERM $child 2>/dev/null' USR1");
+        s.AppendLine("trap 'echo \"TERM: checkpoint and stop\"; kill -TERM $child 2>/dev/null' TERM");
+        s.AppendLine("# `wait` returns when a trapped signal arrives; wait again until mode has saved and exited.");
+        s.AppendLine("wait $child; status=$?");
+        s.AppendLine("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done");
+        s.AppendLine("if [ \"$requeue\" = 1 ]; then scontrol requeue \"$SLURM_JOB_ID\"; fi");
+        s.AppendLine("echo \"[$(date -u +%FT%TZ)] exit $status\"");
+        s.AppendLine("exit $status");
+        return s.ToString();
+    }
+
+    /// <summary>Writes the file atomically and makes it executable.</summary>
+    public void Write(string path, SlurmOptions slurm)
+    {
+        AtomicFile.WriteAllText(path, Render(slurm));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using MoDE.Run;
+using MoDE.Split;
+using MoDE.Train;
+
+namespace MoDE.Slurm;
+
+/// <summary>
+/// The train stage on Slurm (MODE-SPEC step 5 is embarrassingly parallel after the seed): one seed job; a job
+/// array of n expert tasks and the single-model job, each <c>afterok</c> the seed; the baseline (from scratch)
+/// at once; a last job, <c>afterok</c> all of them, that finds every model done and writes the stage's marker.
+/// Each task runs <c>mode train --model NAME</c> with the run's training options from <c>RUN/slurm/train.json</c>,
+/// so every model is trained exactly as the local launcher trains it.
+/// </summary>
+public static class SlurmTrainLauncher
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Writes the sbatch files into <c>RUN/slurm/</c>, submits them and returns the job ids (also saved to jobs.json).</summary>
+    public static SlurmJobs Submit(RunLayout run, ProtocolOptions options, SlurmOptions slurm, TextWriter log)
+    {
+        options.Validate();
+        slurm.Validate();
+        StageMarker.Require(run, TrainStage.Name, ExpertData.StageName);
+        if (StageMarker.IsDone(run, TrainStage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
+        int experts = ExpertData.Load(run).Count;
+
+        string folder = Path.Combine(run.Root, "slurm");
+        string logs = Path.Combine(folder, "logs");
+        Directory.CreateDirectory(logs);
+        string optionsFile = Path.Combine(folder, "train.json");
+        AtomicFile.WriteAllText(optionsFile, JsonSerializer.Serialize(options, Json) + "\n");
+
+        string mode = slurm.Mode.Length > 0 ? slurm.Mode : SlurmCommand.Current();
+        string threads = options.Threads > 0 ? options.Threads.ToString() : "\"${SLURM_CPUS_PER_TASK:-1}\"";
+        string Train(string model) =>
+            $"{mode} train --run {SlurmCommand.Quote(run.Root)} --train-options {SlurmCommand.Quote(optionsFile)} --threads {threads}" +
+            (model.Length > 0 ? $" --model {model}" : "");
+
+        var jobs = new SlurmJobs();
+        string Write(string name, SbatchScript script, params string[] flags)
+        {
+            string path = Path.Combine(folder, $"{name}.sbatch");
+            script.Write(path, slurm);
+            string id = SlurmCommand.Submit(path, flags);
+            log.WriteLine($"slurm: submitted {Path.GetRelativePath(run.Root, path)} as job {id}{(flags.Length > 0 ? " " + string.Join(' ', flags) : "")}");
+            return id;
+        }
+        string LogOf(string name) => Path.Combine(logs, $"{name}_%j.out");
+
+        string seed = Write("train-seed", new SbatchScript
+        {
+            JobName = "mode-seed", Purpose = $"MoDE train: the seed model ({options.SeedSteps} steps on all data).",
+            Log = LogOf("train-seed"), Command = Train(RunLayout.SeedModelName),
+        });
+        jobs.Jobs[RunLayout.SeedModelName] = seed;
+        jobs.Logs[RunLayout.SeedModelName] = Path.Combine(logs, $"train-seed_{seed}.out");
+
+        string expertArray = Write("train-experts", new SbatchScript
+        {
+            JobName = "mode-experts", Purpose = $"MoDE train: data expert i = task id, {options.ExpertSteps} steps from the seed's saved state.",
+            Log = Path.Combine(logs, "train-experts_%A_%a.out"), Array = $"0-{experts - 1}",
+            Setup = ["model=expert_${SLURM_ARRAY_TASK_ID}"], Command = Train("\"$model\""),
+        }, $"--dependency=afterok:{seed}");
+        for (int i = 0; i < experts; i++)
+        {
+            jobs.Jobs[RunLayout.ExpertModelName(i)] = $"{expertArray}_{i}";
+            jobs.Logs[RunLayout.ExpertModelName(i)] = Path.Combine(logs, $"train-experts_{expertArray}_{i}.out");
+        }
+
+        string single = Write("train-single", new SbatchScript
+        {
+            JobName = "mode-single", Purpose = "MoDE train: the seed continued on all data (the single-model baseline).",
+            Log = LogOf("train-single"), Command = Train(RunLayout.SingleModelName),
+        }, $"--dependency=afterok:{seed}");
+        jobs.Jobs[RunLayout.SingleModelName] = single;
+        jobs.Logs[RunLayout.SingleModelName] = Path.Combine(logs, $"train-single_{single}.out");
+
+        string baseline = Write("train-baseline", new SbatchScript
+        {
+            JobName = "mode-baseline", Purpose = $"MoDE train: the equal-compute baseline from scratch ({options.BaselineSteps(experts)} steps).",
+            Log = LogOf("train-baseline"), Command = Train(RunLayout.BaselineModelName),
+        });
+        jobs.Jobs[RunLayout.BaselineModelName] = baseline;
+        jobs.Logs[RunLayout.BaselineModelName] = Path.Combine(logs, $"train-baseline_{baseline}.out");
+
+        string finish = Write("train-finish", new SbatchScript
+        {
+            JobName = "mode-train-done", Purpose = "MoDE train: every model is done; write the stage's marker.",
+            Log = LogOf("train-finish"), Command = Train(""),
+        }, $"--dependency=afterok:{seed}:{expertArray}:{single}:{baseline}");
+        jobs.Jobs[TrainStage.Name] = finish;
+        jobs.Logs[TrainStage.Name] = Path.Combine(logs, $"train-finish_{finish}.out");
+
+        jobs.Save(run);
+        return jobs;
+    }
+}
