@@ -89,7 +89,7 @@ public static class KMeans
         using var sampleRows = MatrixRows.InMemory(sample, dimension);
         float[] centers = initialCenters is not null ? (float[])initialCenters.Clone()
             : options.Init == KMeansInit.KMeansPlusPlus ? PlusPlus(sample, dimension, k, random)
-            : Rows(sample, SampleWithoutReplacement(n, k, random), dimension);
+            : sampleRows.Gather(SampleWithoutReplacement(n, k, random));
         if (options.Metric == KMeansMetric.Spherical) Normalize(centers, dimension);
         var history = new List<KMeansIteration>();
         for (int iteration = 0; iteration < options.Iterations; iteration++)
@@ -344,7 +344,9 @@ public static class KMeans
     static float[] PlusPlus(float[] sample, int dimension, int k, Random random)
     {
         int n = sample.Length / dimension;
-        float[] pool = n > PlusPlusPointsPerCentroid * k ? Rows(sample, SampleWithoutReplacement(n, PlusPlusPointsPerCentroid * k, random), dimension) : sample;
+        float[] pool = n > PlusPlusPointsPerCentroid * k
+            ? MatrixRows.InMemory(sample, dimension).Gather(SampleWithoutReplacement(n, PlusPlusPointsPerCentroid * k, random))
+            : sample;
         int m = pool.Length / dimension;
         var centers = new float[k * dimension];
         var nearest = new double[m];
@@ -417,12 +419,5 @@ public static class KMeans
             (indices[i], indices[j]) = (indices[j], indices[i]);
         }
         return indices[..count];
-    }
-
-    static float[] Rows(float[] points, int[] rows, int dimension)
-    {
-        var result = new float[rows.Length * dimension];
-        for (int i = 0; i < rows.Length; i++) points.AsSpan(rows[i] * dimension, dimension).CopyTo(result.AsSpan(i * dimension));
-        return result;
     }
 }

@@ -75,4 +75,17 @@ public sealed record SbatchScript
         AtomicFile.WriteAllText(path, Render(slurm));
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
     }
+
+    /// <summary>
+    /// Writes the script as <paramref name="folder"/>/NAME.sbatch, submits it with <paramref name="flags"/> and logs
+    /// the job id (paths shown relative to <paramref name="runRoot"/>). Returns the job id.
+    /// </summary>
+    public string Submit(string folder, string name, SlurmOptions slurm, string runRoot, TextWriter log, params string[] flags)
+    {
+        string path = Path.Combine(folder, $"{name}.sbatch");
+        Write(path, slurm);
+        string id = SlurmCommand.Submit(path, flags);
+        log.WriteLine($"slurm: submitted {Path.GetRelativePath(runRoot, path)} as job {id}{(flags.Length > 0 ? " " + string.Join(' ', flags) : "")}");
+        return id;
+    }
 }

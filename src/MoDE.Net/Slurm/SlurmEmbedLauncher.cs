@@ -35,14 +35,7 @@ public static class SlurmEmbedLauncher
         string common = $"--run {SlurmCommand.Quote(run.Root)} --embed-options {SlurmCommand.Quote(embedFile)} --threads {threads}";
 
         var jobs = SlurmJobs.Load(run);
-        string Write(string name, SbatchScript script, params string[] flags)
-        {
-            string path = Path.Combine(folder, $"{name}.sbatch");
-            script.Write(path, slurm);
-            string id = SlurmCommand.Submit(path, flags);
-            log.WriteLine($"slurm: submitted {Path.GetRelativePath(run.Root, path)} as job {id}{(flags.Length > 0 ? " " + string.Join(' ', flags) : "")}");
-            return id;
-        }
+        string Write(string name, SbatchScript script, params string[] flags) => script.Submit(folder, name, slurm, run.Root, log, flags);
 
         string array = Write("embed-chunks", new SbatchScript
         {

@@ -38,23 +38,20 @@ public static class SlurmTrainLauncher
             (model.Length > 0 ? $" --model {model}" : "");
 
         var jobs = new SlurmJobs();
-        string Write(string name, SbatchScript script, params string[] flags)
-        {
-            string path = Path.Combine(folder, $"{name}.sbatch");
-            script.Write(path, slurm);
-            string id = SlurmCommand.Submit(path, flags);
-            log.WriteLine($"slurm: submitted {Path.GetRelativePath(run.Root, path)} as job {id}{(flags.Length > 0 ? " " + string.Join(' ', flags) : "")}");
-            return id;
-        }
+        string Write(string name, SbatchScript script, params string[] flags) => script.Submit(folder, name, slurm, run.Root, log, flags);
         string LogOf(string name) => Path.Combine(logs, $"{name}_%j.out");
+        void Record(string model, string job, string file)
+        {
+            jobs.Jobs[model] = job;
+            jobs.Logs[model] = Path.Combine(logs, $"{file}_{job}.out");
+        }
 
         string seed = Write("train-seed", new SbatchScript
         {
             JobName = "mode-seed", Purpose = $"MoDE train: the seed model ({options.SeedSteps} steps on all data).",
             Log = LogOf("train-seed"), Command = Train(RunLayout.SeedModelName),
         });
-        jobs.Jobs[RunLayout.SeedModelName] = seed;
-        jobs.Logs[RunLayout.SeedModelName] = Path.Combine(logs, $"train-seed_{seed}.out");
+        Record(RunLayout.SeedModelName, seed, "train-seed");
 
         string expertArray = Write("train-experts", new SbatchScript
         {
@@ -62,35 +59,28 @@ public static class SlurmTrainLauncher
             Log = Path.Combine(logs, "train-experts_%A_%a.out"), Array = $"0-{experts - 1}",
             Setup = ["model=expert_${SLURM_ARRAY_TASK_ID}"], Command = Train("\"$model\""),
         }, $"--dependency=afterok:{seed}");
-        for (int i = 0; i < experts; i++)
-        {
-            jobs.Jobs[RunLayout.ExpertModelName(i)] = $"{expertArray}_{i}";
-            jobs.Logs[RunLayout.ExpertModelName(i)] = Path.Combine(logs, $"train-experts_{expertArray}_{i}.out");
-        }
+        for (int i = 0; i < experts; i++) Record(RunLayout.ExpertModelName(i), $"{expertArray}_{i}", "train-experts");
 
         string single = Write("train-single", new SbatchScript
         {
             JobName = "mode-single", Purpose = "MoDE train: the seed continued on all data (the single-model baseline).",
             Log = LogOf("train-single"), Command = Train(RunLayout.SingleModelName),
         }, $"--dependency=afterok:{seed}");
-        jobs.Jobs[RunLayout.SingleModelName] = single;
-        jobs.Logs[RunLayout.SingleModelName] = Path.Combine(logs, $"train-single_{single}.out");
+        Record(RunLayout.SingleModelName, single, "train-single");
 
         string baseline = Write("train-baseline", new SbatchScript
         {
             JobName = "mode-baseline", Purpose = $"MoDE train: the equal-compute baseline from scratch ({options.BaselineSteps(experts)} steps).",
             Log = LogOf("train-baseline"), Command = Train(RunLayout.BaselineModelName),
         });
-        jobs.Jobs[RunLayout.BaselineModelName] = baseline;
-        jobs.Logs[RunLayout.BaselineModelName] = Path.Combine(logs, $"train-baseline_{baseline}.out");
+        Record(RunLayout.BaselineModelName, baseline, "train-baseline");
 
         string finish = Write("train-finish", new SbatchScript
         {
             JobName = "mode-train-done", Purpose = "MoDE train: every model is done; write the stage's marker.",
             Log = LogOf("train-finish"), Command = Train(""),
         }, $"--dependency=afterok:{seed}:{expertArray}:{single}:{baseline}");
-        jobs.Jobs[TrainStage.Name] = finish;
-        jobs.Logs[TrainStage.Name] = Path.Combine(logs, $"train-finish_{finish}.out");
+        Record(TrainStage.Name, finish, "train-finish");
 
         jobs.Save(run);
         return jobs;
