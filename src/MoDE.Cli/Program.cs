@@ -4,6 +4,8 @@ using MoDE.Cluster;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Eval;
+using MoDE.Report;
+using MoDE.Route;
 using MoDE.Run;
 using MoDE.Split;
 using MoDE.Train;
@@ -33,6 +35,10 @@ var batch = new Option<int?>("--batch") { Description = "Training batch size (de
 var top = new Option<int>("--top") { Description = "Characteristic words shown per cluster", DefaultValueFactory = _ => 10 };
 var encoderOption = new Option<string?>("--encoder") { Description = "Caption encoder: all-MiniLM-L6-v2 (default), arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json" };
 var half = new Option<bool>("--float16") { Description = "Store caption embeddings as float16 (half the disk; default float32)" };
+var taskFolders = new Option<string[]>("--tasks") { Description = "Task folders to evaluate: task.json + labels.csv, an ImageFolder tree, or pairs.csv (retrieval)", AllowMultipleArgumentsPerToken = true };
+var routeTasks = new Option<string[]>("--task") { Description = "Task folders whose routing to explain", AllowMultipleArgumentsPerToken = true, Required = true };
+var routing = new Option<string?>("--routing") { Description = "Routing: code or paper, optionally with coarse (\"paper,coarse\"); default: all four" };
+var nearest = new Option<int>("--nearest") { Description = "Nearest fine clusters shown per class", DefaultValueFactory = _ => 3 };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 
 RunOptions Options(ParseResult p)
@@ -103,9 +109,28 @@ root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
     (run, o, _) => ExpertData.Run(run, o.Split, Console.Out)));
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
     (run, o, _) => TrainStage.Run(run, o.Train, Console.Out, stop.Token), seed, steps, seedShare, batch, threads));
-root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
-    (run, o, _) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
-root.Subcommands.Add(Verb("report", "Print the results table of a finished run",
-    (run, _, _) => Console.WriteLine(Results.Load(run).ToMarkdown())));
+root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles; --tasks DIR... scores tasks from disk",
+    (run, o, p) =>
+    {
+        if (p.GetValue(taskFolders) is not { Length: > 0 } folders) { Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()); return; }
+        int size = EvalStage.ImageSize(run);
+        var tasks = folders.Select(f => TaskFolder.Load(f, size)).ToList();
+        var results = EvalStage.Evaluate(run, tasks, o.Eval, Console.Out);
+        results.Save(run.TaskResultsJson, run.TaskResultsMarkdown);
+        Console.WriteLine(results.ToTable());
+        Console.WriteLine($"Table written to {run.TaskResultsMarkdown} and {run.TaskResultsJson}");
+    }, taskFolders, threads));
+root.Subcommands.Add(Verb("route", "Explain routing for task folders: each class's nearest fine clusters (with their words) and the expert weights",
+    (run, o, p) =>
+    {
+        var clusters = ClusterHierarchy.Load(run);
+        var report = File.Exists(run.ClusterReport) ? ClusterReport.Load(run.ClusterReport) : null;
+        IReadOnlyList<RoutingOptions> routings = p.GetValue(routing) is string r ? [RoutingOptions.Parse(r)] : RoutingOptions.All;
+        using var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), o.Eval.Threads);
+        foreach (string folder in p.GetValue(routeTasks)!)
+            Console.WriteLine(RoutingExplanation.Explain(TaskFolder.Metadata(folder, encoder), clusters, report, routings, p.GetValue(nearest)).ToText(p.GetValue(top)));
+    }, routeTasks, routing, nearest, top, threads));
+root.Subcommands.Add(Verb("report", "Write report/report.md and a self-contained report/report.html with plots: clusters, results, routing, training",
+    (run, _, _) => RunReport.Write(run, Console.Out)));
 
 return root.Parse(args).Invoke();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MoDE.Data;
+using MoDE.Embed;
 using MoDE.Route;
 
 namespace MoDE.Eval;
@@ -33,34 +34,70 @@ public static class TaskFolder
     /// <param name="imageSize">The models' image size; image files are resized and center-cropped to it.</param>
     public static EvalTask Load(string folder, int imageSize)
     {
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such task folder");
-        string Path_(string name) => Path.Combine(folder, name);
-        var description = File.Exists(Path_(TaskFile))
-            ? JsonSerializer.Deserialize<Description>(File.ReadAllText(Path_(TaskFile)), Json) ?? throw new InvalidDataException($"{Path_(TaskFile)}: empty")
-            : new Description(null, null, null, null, null);
-        string name = description.Name ?? Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
-
-        if (File.Exists(Path_(PairsFile))) return LoadRetrieval(folder, name, imageSize);
-        if (File.Exists(Path_(LabelsFile)))
+        var (name, description) = Describe(folder);
+        if (File.Exists(Path.Combine(folder, PairsFile))) return LoadRetrieval(folder, name, imageSize);
+        if (File.Exists(Path.Combine(folder, LabelsFile)))
         {
-            var rows = DataRows(Path_(LabelsFile), 2, "class");
-            var classes = description.Classes ?? rows.Select(r => r[1]).Distinct().Order(StringComparer.Ordinal).ToList();
+            var rows = DataRows(Path.Combine(folder, LabelsFile), 2, "class");
+            var classes = description.Classes ?? ClassesOf(rows);
             return Classification(folder, name, description, classes, rows.Select(r => (Path.Combine(folder, r[0]), r[1])).ToList(), imageSize);
         }
-        if (File.Exists(Path_("images.bin")) && File.Exists(Path_("labels.npy")))
+        if (IsBuiltIn(folder))
         {
             var task = TaskStore.Load(folder);
             if (task.Images.Height != imageSize || task.Images.Width != imageSize)
                 throw new InvalidDataException($"{folder}: images are {task.Images.Height}x{task.Images.Width}, the models take {imageSize}x{imageSize}");
             return ClassificationTask.Of(task) with { Prompts = Prompts(folder, description, task.Classes, task.Templates) };
         }
-        var classFolders = Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
-            .Where(d => Directory.EnumerateFiles(d).Any(IsImage)).ToList();
-        if (classFolders.Count == 0)
-            throw new InvalidDataException($"{folder}: not a task folder (no {PairsFile}, no {LabelsFile}, no images.bin, no class sub-folders with images)");
-        var folderClasses = classFolders.Select(d => Path.GetFileName(d).Replace('_', ' ')).ToList();
+        var classFolders = ClassFolders(folder);
+        var folderClasses = classFolders.Select(ClassOfFolder).ToList();
         var images = classFolders.SelectMany((d, c) => Directory.GetFiles(d).Where(IsImage).Order(StringComparer.Ordinal).Select(f => (f, folderClasses[c]))).ToList();
         return Classification(folder, name, description, description.Classes ?? folderClasses, images, imageSize);
+    }
+
+    /// <summary>
+    /// What routing needs of a task folder, without reading its images: the class prompts embedded with
+    /// <paramref name="encoder"/>, or a retrieval set's captions.
+    /// </summary>
+    public static TaskMetadata Metadata(string folder, CaptionEncoder encoder)
+    {
+        var (name, description) = Describe(folder);
+        if (File.Exists(Path.Combine(folder, PairsFile)))
+            return TaskMetadata.OfTexts(name, DataRows(Path.Combine(folder, PairsFile), 2, "caption").Select(r => r[1]).ToList(), encoder);
+        List<string> classes;
+        IReadOnlyList<string>? templates = null;
+        if (File.Exists(Path.Combine(folder, LabelsFile))) classes = description.Classes ?? ClassesOf(DataRows(Path.Combine(folder, LabelsFile), 2, "class"));
+        else if (IsBuiltIn(folder))
+        {
+            classes = description.Classes ?? throw new InvalidDataException($"{folder}/{TaskFile}: no classes");
+            templates = description.Templates is { ValueKind: JsonValueKind.Array } t ? t.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : null;
+        }
+        else classes = description.Classes ?? ClassFolders(folder).Select(ClassOfFolder).ToList();
+        return TaskMetadata.Embed(name, Prompts(folder, description, classes, templates), encoder);
+    }
+
+    static (string Name, Description Description) Describe(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such task folder");
+        string path = Path.Combine(folder, TaskFile);
+        var description = File.Exists(path)
+            ? JsonSerializer.Deserialize<Description>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty")
+            : new Description(null, null, null, null, null);
+        return (description.Name ?? Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)), description);
+    }
+
+    static bool IsBuiltIn(string folder) => File.Exists(Path.Combine(folder, "images.bin")) && File.Exists(Path.Combine(folder, "labels.npy"));
+
+    static List<string> ClassesOf(List<string[]> rows) => rows.Select(r => r[1]).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    static string ClassOfFolder(string path) => Path.GetFileName(path).Replace('_', ' ');
+
+    static List<string> ClassFolders(string folder)
+    {
+        var classFolders = Directory.GetDirectories(folder).Order(StringComparer.Ordinal).Where(d => Directory.EnumerateFiles(d).Any(IsImage)).ToList();
+        if (classFolders.Count == 0)
+            throw new InvalidDataException($"{folder}: not a task folder (no {PairsFile}, no {LabelsFile}, no images.bin, no class sub-folders with images)");
+        return classFolders;
     }
 
     static ClassificationTask Classification(string folder, string name, Description description, List<string> classes, List<(string Path, string Class)> images, int imageSize)

@@ -1,0 +1,22 @@
+using MoDE.Run;
+using MoDE.Tests.Run;
+
+namespace MoDE.Tests;
+
+/// <summary>One tiny trained run (<see cref="PipelineTests.Tiny"/>), made once and shared by the tests that need trained experts.</summary>
+public sealed class TinyRun
+{
+    public RunLayout Run { get; }
+
+    public TinyRun()
+    {
+        Run = new RunLayout(Directory.CreateTempSubdirectory("mode-tiny").FullName);
+        Pipeline.Run(Run, PipelineTests.Tiny, new StringWriter());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TinyRunCollection : ICollectionFixture<TinyRun>
+{
+    public const string Name = "tiny run";
+}
