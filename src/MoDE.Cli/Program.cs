@@ -133,4 +133,38 @@ root.Subcommands.Add(Verb("route", "Explain routing for task folders: each class
 root.Subcommands.Add(Verb("report", "Write report/report.md and a self-contained report/report.html with plots: clusters, results, routing, training",
     (run, _, _) => RunReport.Write(run, Console.Out)));
 
+var ablateRoot = new Option<string>("--root") { Description = "Folder of the base run and of one run per variant", DefaultValueFactory = _ => Path.Combine("runs", "ablate") };
+var baseRun = new Option<string?>("--base") { Description = "A run with ingest and embed done (any corpus) to start from; default: the built-in dataset in ROOT/base" };
+var expertCounts = new Option<int[]>("--experts-list") { Description = "Expert counts n compared", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [2, 4] };
+var fineSweep = new Option<int[]>("--fine-sweep") { Description = "Fine counts m swept for the first n", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [32, 256, 1024] };
+var output = new Option<string>("--out") { Description = "Markdown file whose ablation section is (re)written", DefaultValueFactory = _ => Path.Combine("docs", "results.md") };
+var ablate = new Command("ablate", "The paper's comparisons (single model, MoDE-2/4, uniform, one-step clustering, coarse routing, random split, m sweep) into docs/results.md")
+{
+    ablateRoot, baseRun, expertCounts, fineSweep, output, seed, pairs, noise, fine, steps, seedShare, batch, encoderOption, half, threads,
+};
+ablate.SetAction(p =>
+{
+    try
+    {
+        var options = new AblationOptions
+        {
+            Root = p.GetValue(ablateRoot)!, BaseRun = p.GetValue(baseRun), Run = Options(p), Experts = p.GetValue(expertCounts)!,
+            FineSweep = p.GetValue(fineSweep)!, Output = p.GetValue(output)!, Command = "mode " + string.Join(' ', args),
+        };
+        Ablation.Run(options, Console.Out, stop.Token);
+        return 0;
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine("mode ablate: stopped; run the same command again to resume");
+        return 130;
+    }
+    catch (Exception e) when (e is InvalidDataException or InvalidOperationException or ArgumentException or IOException)
+    {
+        Console.Error.WriteLine($"mode ablate: {e.Message}");
+        return 1;
+    }
+});
+root.Subcommands.Add(ablate);
+
 return root.Parse(args).Invoke();

@@ -42,7 +42,7 @@ public static class RunReport
                                   string.Join(", ", results.Tasks.Select((t, i) => $"{t}: {results.Headlines?.ElementAtOrDefault(i) ?? ClassificationMetrics.Top1}")) + ".");
             document.AddTable(["method", .. results.Tasks, "average"], results.Methods.Select(m => (IReadOnlyList<string>)
                 [m.Name, .. m.Accuracy.Select(Percent), Percent(m.Average)]));
-            document.AddParagraph(string.Join(" ", results.Methods.Select(m => $"{m.Name}: {m.Description}.")));
+            document.AddList(results.Methods.Select(m => $"{m.Name}: {m.Description}."));
             document.AddPlot(stem + "accuracy_average", "Average over tasks per method.", AccuracyBars.Average(results));
             document.AddPlot(stem + "accuracy_tasks", "Score per task for the main methods.", AccuracyBars.PerTask(results));
             var fine = results.RoutedWeights.Where(w => !w.Key.Contains("coarse", StringComparison.Ordinal) && !w.Key.Contains("per query", StringComparison.Ordinal))
