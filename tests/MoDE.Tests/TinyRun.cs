@@ -4,7 +4,7 @@ using MoDE.Tests.Run;
 namespace MoDE.Tests;
 
 /// <summary>One tiny trained run (<see cref="PipelineTests.Tiny"/>), made once and shared by the tests that need trained experts.</summary>
-public sealed class TinyRun
+public sealed class TinyRun : IDisposable
 {
     public RunLayout Run { get; }
 
@@ -13,6 +13,8 @@ public sealed class TinyRun
         Run = new RunLayout(Directory.CreateTempSubdirectory("mode-tiny").FullName);
         Pipeline.Run(Run, PipelineTests.Tiny, new StringWriter());
     }
+
+    public void Dispose() => Directory.Delete(Run.Root, recursive: true);
 }
 
 [CollectionDefinition(Name)]

@@ -16,7 +16,19 @@ public class AblationTests
         {
             Root = root, Run = PipelineTests.Tiny, Experts = [2, 4], FineSweep = [16, 1024], Output = output, Command = "mode ablate --tiny",
         };
-        var outcomes = Ablation.Run(options, new StringWriter());
+        try
+        {
+            Check(options, Ablation.Run(options, new StringWriter()));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true); // about 200 MB of runs
+        }
+    }
+
+    static void Check(AblationOptions options, List<Ablation.Outcome> outcomes)
+    {
+        string output = options.Output;
 
         // m = 1024 is skipped: 400 captions cannot fill it.
         Assert.Equal(["mode2-m8", "mode4-m8", "mode2-onestep", "mode4-onestep", "random2", "random4", "mode2-m16"], outcomes.Select(o => o.Variant.Name));
