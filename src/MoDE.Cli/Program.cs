@@ -4,6 +4,8 @@ using MoDE.Cluster;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Eval;
+using MoDE.Report;
+using MoDE.Route;
 using MoDE.Run;
 using MoDE.Slurm;
 using MoDE.Split;
@@ -42,6 +44,10 @@ var batch = new Option<int?>("--batch") { Description = "Training batch size (de
 var top = new Option<int>("--top") { Description = "Characteristic words shown per cluster", DefaultValueFactory = _ => 10 };
 var encoderOption = new Option<string?>("--encoder") { Description = "Caption encoder: all-MiniLM-L6-v2 (default), arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json" };
 var half = new Option<bool>("--float16") { Description = "Store caption embeddings as float16 (half the disk; default float32)" };
+var taskFolders = new Option<string[]>("--tasks") { Description = "Task folders to evaluate: task.json + labels.csv, an ImageFolder tree, or pairs.csv (retrieval)", AllowMultipleArgumentsPerToken = true };
+var routeTasks = new Option<string[]>("--task") { Description = "Task folders whose routing to explain", AllowMultipleArgumentsPerToken = true, Required = true };
+var routing = new Option<string?>("--routing") { Description = "Routing: code or paper, optionally with coarse (\"paper,coarse\"); default: all four" };
+var nearest = new Option<int>("--nearest") { Description = "Nearest fine clusters shown per class", DefaultValueFactory = _ => 3 };
 var threads = new Option<int?>("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
 var source = new Option<string?>("--source") { Description = "Your data instead of the built-in dataset: WebDataset shards (data/{00000..00099}.tar), a CSV/TSV/Parquet manifest, or a folder of images with .txt captions" };
 var format = new Option<SourceFormat?>("--format") { Description = "Format of --source when the extension does not tell: WebDataset, Csv, Tsv, Parquet, Folder" };
@@ -189,9 +195,62 @@ root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from
     }, seed, steps, seedShare, batch, threads, launcher, model, expertIndex, trainOptions, partition, time, cpus, gpus, mem, account, sbatchFlags));
 root.Subcommands.Add(Verb("status", "Every stage and Slurm task of the run: pending, running, done or failed, with its log",
     (run, _, _) => RunStatus.Write(run, Console.Out)));
-root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles",
-    (run, o, _) => Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()), threads));
-root.Subcommands.Add(Verb("report", "Print the results table of a finished run",
-    (run, _, _) => Console.WriteLine(Results.Load(run).ToMarkdown())));
+root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles; --tasks DIR... scores tasks from disk",
+    (run, o, p) =>
+    {
+        if (p.GetValue(taskFolders) is not { Length: > 0 } folders) { Console.WriteLine(EvalStage.Run(run, o.Eval, Console.Out).ToTable()); return; }
+        int size = EvalStage.ImageSize(run);
+        var evalTasks = folders.Select(f => TaskFolder.Load(f, size)).ToList();
+        var results = EvalStage.Evaluate(run, evalTasks, o.Eval, Console.Out);
+        results.Save(run.TaskResultsJson, run.TaskResultsMarkdown);
+        Console.WriteLine(results.ToTable());
+        Console.WriteLine($"Table written to {run.TaskResultsMarkdown} and {run.TaskResultsJson}");
+    }, taskFolders, threads));
+root.Subcommands.Add(Verb("route", "Explain routing for task folders: each class's nearest fine clusters (with their words) and the expert weights",
+    (run, o, p) =>
+    {
+        var clusters = ClusterHierarchy.Load(run);
+        var report = File.Exists(run.ClusterReport) ? ClusterReport.Load(run.ClusterReport) : null;
+        IReadOnlyList<RoutingOptions> routings = p.GetValue(routing) is string r ? [RoutingOptions.Parse(r)] : RoutingOptions.All;
+        using var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), o.Eval.Threads);
+        foreach (string folder in p.GetValue(routeTasks)!)
+            Console.WriteLine(RoutingExplanation.Explain(TaskFolder.Metadata(folder, encoder), clusters, report, routings, p.GetValue(nearest)).ToText(p.GetValue(top)));
+    }, routeTasks, routing, nearest, top, threads));
+root.Subcommands.Add(Verb("report", "Write report/report.md and a self-contained report/report.html with plots: clusters, results, routing, training",
+    (run, _, _) => RunReport.Write(run, Console.Out)));
+
+var ablateRoot = new Option<string>("--root") { Description = "Folder of the base run and of one run per variant", DefaultValueFactory = _ => Path.Combine("runs", "ablate") };
+var baseRun = new Option<string?>("--base") { Description = "A run with ingest and embed done (any corpus) to start from; default: the built-in dataset in ROOT/base" };
+var expertCounts = new Option<int[]>("--experts-list") { Description = "Expert counts n compared", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [2, 4] };
+var fineSweep = new Option<int[]>("--fine-sweep") { Description = "Fine counts m swept for the first n", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [32, 256, 1024] };
+var output = new Option<string>("--out") { Description = "Markdown file whose ablation section is (re)written", DefaultValueFactory = _ => Path.Combine("docs", "results.md") };
+var ablate = new Command("ablate", "The paper's comparisons (single model, MoDE-2/4, uniform, one-step clustering, coarse routing, random split, m sweep) into docs/results.md")
+{
+    ablateRoot, baseRun, expertCounts, fineSweep, output, seed, pairs, noise, fine, steps, seedShare, batch, encoderOption, half, threads,
+};
+ablate.SetAction(p =>
+{
+    try
+    {
+        var options = new AblationOptions
+        {
+            Root = p.GetValue(ablateRoot)!, BaseRun = p.GetValue(baseRun), Run = Options(p), Experts = p.GetValue(expertCounts)!,
+            FineSweep = p.GetValue(fineSweep)!, Output = p.GetValue(output)!, Command = "mode " + string.Join(' ', args),
+        };
+        Ablation.Run(options, Console.Out, stop.Token);
+        return 0;
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine("mode ablate: stopped; run the same command again to resume");
+        return 130;
+    }
+    catch (Exception e) when (e is InvalidDataException or InvalidOperationException or ArgumentException or IOException)
+    {
+        Console.Error.WriteLine($"mode ablate: {e.Message}");
+        return 1;
+    }
+});
+root.Subcommands.Add(ablate);
 
 return root.Parse(args).Invoke();

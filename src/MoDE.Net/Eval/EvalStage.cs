@@ -8,10 +8,11 @@ using MoDE.Train;
 namespace MoDE.Eval;
 
 /// <summary>
-/// Stage 5: zero-shot accuracy on every task of the run for the equal-compute baseline, the single model on
-/// the experts' schedule (the paper's baseline), each expert alone,
-/// the uniform ensemble, the routed ensemble (released-code formula, the default, and the paper's formula),
-/// the max over experts, and the best single expert in hindsight (an oracle).
+/// Stage 5: every task scored for the equal-compute baseline, the single model on the experts' schedule (the
+/// paper's baseline), each expert alone, the uniform ensemble, the max over experts, the best single expert in
+/// hindsight (an oracle, labelled as such), and the routed ensemble under each routing (released-code and paper
+/// formulas, by fine and by coarse centers). <see cref="Run"/> scores the run's built-in tasks;
+/// <see cref="Evaluate"/> any set of tasks (<c>mode eval --tasks</c>).
 /// </summary>
 public static class EvalStage
 {
@@ -23,68 +24,119 @@ public static class EvalStage
         StageMarker.Require(run, Name, TrainStage.Name);
         var tasks = TaskStore.LoadAll(run.TasksFolder);
         if (tasks.Count == 0) throw new InvalidOperationException($"{run.TasksFolder}: no task folders (task.json) to evaluate");
-        var clusters = ClusterHierarchy.Load(run);
-        var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
-        int n = clusters.CoarseCount;
-        int? threads = options.Threads > 0 ? options.Threads : null;
-
-        using var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads); // the run's caption encoder
-        var routing = tasks.Select(t => TaskMetadata.Embed(t, encoder)).ToList();
-        var code = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.ReleasedCode)).ToList();
-        var paper = routing.Select(m => ExpertRouter.Weights(m, clusters, RoutingFormula.Paper)).ToList();
-
-        // logits[model][task]; models 0..n-1 are the experts, then the single model, then the baseline
-        string[] models = [.. Enumerable.Range(0, n).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
-        var progress = new ConsoleProgress("eval", tasks.Count * models.Length, log);
-        var logits = new float[models.Length][][];
-        for (int model = 0; model < models.Length; model++)
-        {
-            string name = models[model];
-            using var state = TrainState.Load(run.Model(name), threads);
-            logits[model] = new float[tasks.Count][];
-            for (int t = 0; t < tasks.Count; t++)
-            {
-                logits[model][t] = ZeroShotClassifier.Logits(state.Model, tokenizer, tasks[t]);
-                progress.Report(model * tasks.Count + t + 1);
-            }
-        }
-
-        double Accuracy(int t, float[] l) => ZeroShotClassifier.Accuracy(l, tasks[t].Labels, tasks[t].Classes.Count);
-        double[] PerTask(Func<int, float[]> logitsOfTask) => Enumerable.Range(0, tasks.Count).Select(t => Accuracy(t, logitsOfTask(t))).ToArray();
-        float[][] ExpertLogits(int t) => Enumerable.Range(0, n).Select(c => logits[c][t]).ToArray();
-
-        var experts = Enumerable.Range(0, n).Select(c => PerTask(t => logits[c][t])).ToArray();
-        var methods = new List<Results.Method>
-        {
-            new("baseline", $"one model trained from scratch for the seed's and all {n} experts' steps together (equal compute)", PerTask(t => logits[n + 1][t])),
-            new("single", "the seed continued on all data for the experts' steps (the paper's baseline: same schedule as one expert)", PerTask(t => logits[n][t])),
-        };
-        methods.AddRange(experts.Select((a, c) => new Results.Method($"expert {c}", $"data expert {c} alone", a)));
-        methods.Add(new("uniform", "all experts with equal weight", PerTask(t => Ensemble.Combine(ExpertLogits(t), Ensemble.Uniform(n)))));
-        methods.Add(new("max", "per image and class, the highest logit over experts", PerTask(t => MaxOver(ExpertLogits(t)))));
-        methods.Add(new("oracle", "ORACLE: the best single expert for each task, chosen on the test labels",
-            Enumerable.Range(0, tasks.Count).Select(t => experts.Max(a => a[t])).ToArray()));
-        methods.Add(new("MoDE (paper)", "routed ensemble, the paper's formula (max filter, lambda 0.2)",
-            PerTask(t => Ensemble.Combine(ExpertLogits(t), paper[t]))));
-        methods.Add(new("MoDE (code)", "routed ensemble, the released code's formula (softmax(score / 8)): the default",
-            PerTask(t => Ensemble.Combine(ExpertLogits(t), code[t]))));
-
-        var weights = new Dictionary<string, double[]>();
-        for (int t = 0; t < tasks.Count; t++)
-        {
-            weights[$"{tasks[t].Name} (code)"] = code[t];
-            weights[$"{tasks[t].Name} (paper)"] = paper[t];
-        }
-        var results = new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "");
+        var results = Evaluate(run, tasks.Select(ClassificationTask.Of).ToList(), options, log);
         results.Save(run);
         StageMarker.MarkDone(run, Name, options);
         return results;
     }
 
-    static float[] MaxOver(float[][] logits)
+    /// <summary>The image size the run's models take.</summary>
+    public static int ImageSize(RunLayout run)
     {
-        var result = (float[])logits[0].Clone();
-        foreach (var l in logits.Skip(1)) System.Numerics.Tensors.TensorPrimitives.Max(result, l, result);
-        return result;
+        using var state = TrainState.Load(run.Model(RunLayout.SeedModelName));
+        return state.Model.Config.Vision.ImageSize;
     }
+
+    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing.</summary>
+    public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log)
+    {
+        StageMarker.Require(run, Name, TrainStage.Name);
+        if (tasks.Count == 0) throw new ArgumentException("no tasks to evaluate", nameof(tasks));
+        var clusters = ClusterHierarchy.Load(run);
+        var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
+        int n = clusters.CoarseCount;
+        int? threads = options.Threads > 0 ? options.Threads : null;
+
+        // Routing metadata, through the run's caption encoder: class prompts, or a retrieval set's captions.
+        List<TaskMetadata> metadata;
+        using (var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads))
+            metadata = tasks.Select(t => t switch
+            {
+                ClassificationTask c => TaskMetadata.Embed(c.Name, c.Prompts, encoder),
+                RetrievalTask r => TaskMetadata.OfTexts(r.Name, r.Captions, encoder),
+                _ => throw new ArgumentException($"task {t.Name}: unknown kind {t.GetType().Name}", nameof(tasks)),
+            }).ToList();
+        var routings = RoutingOptions.All;
+        var taskWeights = routings.Select(r => metadata.Select(m => ExpertRouter.Weights(m, clusters, r)).ToArray()).ToArray();
+        // Text-to-image retrieval routes each query on its own (MODE-SPEC step 8).
+        var queryWeights = routings.Select(r => tasks.Select((t, i) => t is RetrievalTask ? ExpertRouter.PerQuery(metadata[i].ClassEmbeddings, clusters, r) : null).ToArray()).ToArray();
+
+        // scores[model][task]: logits [images x classes] or similarities [images x captions];
+        // models 0..n-1 are the experts, then the single model, then the baseline
+        string[] models = [.. Enumerable.Range(0, n).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        var progress = new ConsoleProgress("eval", tasks.Count * models.Length, log);
+        var scores = new float[models.Length][][];
+        for (int model = 0; model < models.Length; model++)
+        {
+            using var state = TrainState.Load(run.Model(models[model]), threads);
+            scores[model] = new float[tasks.Count][];
+            for (int t = 0; t < tasks.Count; t++)
+            {
+                if (tasks[t].Images.Height != state.Model.Config.Vision.ImageSize)
+                    throw new InvalidDataException($"task {tasks[t].Name}: images are {tasks[t].Images.Height} px, model {models[model]} takes {state.Model.Config.Vision.ImageSize}");
+                scores[model][t] = tasks[t] switch
+                {
+                    ClassificationTask c => ZeroShotClassifier.Logits(state.Model, tokenizer, c.Prompts, c.Images),
+                    RetrievalTask r => RetrievalScorer.Similarities(state.Model, tokenizer, r),
+                    _ => throw new InvalidOperationException(),
+                };
+                progress.Report(model * tasks.Count + t + 1);
+            }
+        }
+
+        Dictionary<string, double> Measure(int t, float[] imageSide, float[] textSide) => tasks[t] switch
+        {
+            ClassificationTask c => ClassificationMetrics.Measure(imageSide, c.Labels, c.Prompts.Classes.Count),
+            RetrievalTask r => RetrievalMetrics.Measure(imageSide, textSide, r.Images.Count, r.ImageOfCaption),
+            _ => throw new InvalidOperationException(),
+        };
+        float[][] ExpertScores(int t) => Enumerable.Range(0, n).Select(c => scores[c][t]).ToArray();
+        Results.Method Method(string name, string description, Func<int, (float[] ImageSide, float[] TextSide)> combine)
+        {
+            var metrics = Enumerable.Range(0, tasks.Count).Select(t => { var (i, x) = combine(t); return Measure(t, i, x); }).ToList();
+            return new Results.Method(name, description, metrics.Select((m, t) => m[tasks[t].Headline]).ToArray()) { Metrics = metrics };
+        }
+        Results.Method Single(string name, string description, int model) => Method(name, description, t => (scores[model][t], scores[model][t]));
+
+        var methods = new List<Results.Method>
+        {
+            Single("baseline", $"one model trained from scratch for the seed's and all {n} experts' steps together (equal compute)", n + 1),
+            Single("single", "the seed continued on all data for the experts' steps (the paper's baseline: same schedule as one expert)", n),
+        };
+        var experts = Enumerable.Range(0, n).Select(c => Single($"expert {c}", $"data expert {c} alone", c)).ToList();
+        methods.AddRange(experts);
+        methods.Add(Method("uniform", "all experts with equal weight", t => Both(Ensemble.Combine(ExpertScores(t), Ensemble.Uniform(n)))));
+        methods.Add(Method("max", "per image and class (or caption), the highest score over experts", t => Both(Ensemble.Max(ExpertScores(t)))));
+        var best = Enumerable.Range(0, tasks.Count).Select(t => Enumerable.Range(0, n).MaxBy(c => experts[c].Accuracy[t])).ToArray();
+        methods.Add(new Results.Method("oracle", "ORACLE: the best single expert for each task, chosen on the test labels",
+            Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Accuracy[t]).ToArray())
+        {
+            Metrics = Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Metrics![t]).ToList(),
+        });
+        for (int r = 0; r < routings.Count; r++)
+        {
+            var routing = routings[r];
+            string formula = routing.Formula == RoutingFormula.Paper ? "the paper's formula (max filter, lambda 0.2)" : "the released code's formula (softmax(score / 8))";
+            string centers = routing.Centers == RoutingCenters.Coarse ? "coarse centers" : "fine centers";
+            int index = r;
+            methods.Add(Method($"MoDE ({routing.Name})", $"routed ensemble, {formula}, by {centers}; retrieval: the corpus routes image->text, each query routes text->image", t =>
+            {
+                var image = Ensemble.Combine(ExpertScores(t), taskWeights[index][t]);
+                return (image, queryWeights[index][t] is { } perQuery ? Ensemble.CombinePerColumn(ExpertScores(t), perQuery) : image);
+            }));
+        }
+
+        var weights = new Dictionary<string, double[]>();
+        for (int t = 0; t < tasks.Count; t++)
+            for (int r = 0; r < routings.Count; r++)
+            {
+                weights[$"{tasks[t].Name} ({routings[r].Name})"] = taskWeights[r][t];
+                if (queryWeights[r][t] is { } perQuery)
+                    weights[$"{tasks[t].Name} ({routings[r].Name}, per query, mean)"] =
+                        Enumerable.Range(0, n).Select(c => perQuery.Average(w => w[c])).ToArray();
+            }
+        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "") { Headlines = tasks.Select(t => t.Headline).ToList() };
+    }
+
+    static (float[], float[]) Both(float[] scores) => (scores, scores);
 }

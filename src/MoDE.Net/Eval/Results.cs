@@ -6,15 +6,26 @@ using MoDE.Run;
 namespace MoDE.Eval;
 
 /// <summary>
-/// Zero-shot top-1 accuracy of every method on every task, with the expert weights routing gave each task.
-/// Methods are rows, tasks columns, the last column the mean over tasks.
+/// The score of every method on every task, with the expert weights routing gave each task. Methods are rows,
+/// tasks columns, the last column the mean over tasks; each task's column holds its headline metric
+/// (<see cref="Headlines"/>: top-1 unless the task says otherwise, mean Recall@1 for retrieval), and
+/// <see cref="Method.Metrics"/> every metric measured.
 /// </summary>
 public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.Method> Methods, IReadOnlyDictionary<string, double[]> RoutedWeights, string Note)
 {
+    /// <param name="Accuracy">The headline metric per task.</param>
     public sealed record Method(string Name, string Description, double[] Accuracy)
     {
         public double Average => Accuracy.Average();
+
+        /// <summary>Every metric measured, per task (null in results of older runs).</summary>
+        public IReadOnlyList<Dictionary<string, double>>? Metrics { get; init; }
     }
+
+    /// <summary>The metric of each task's column (null in results of older runs: top-1).</summary>
+    public IReadOnlyList<string>? Headlines { get; init; }
+
+    string Headline(int task) => Headlines is { } h && task < h.Count ? h[task] : ClassificationMetrics.Top1;
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -26,8 +37,23 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
         foreach (var m in Methods)
             text.AppendLine($"| {m.Name} | " + string.Join(" | ", m.Accuracy.Select(Percent)) + $" | **{Percent(m.Average)}** |");
         text.AppendLine();
+        text.AppendLine();
+        text.AppendLine("Column metrics: " + string.Join(", ", Tasks.Select((t, i) => $"{t} {Headline(i)}")) + ".");
+        text.AppendLine();
         foreach (var m in Methods) text.AppendLine($"- **{m.Name}**: {m.Description}");
         text.AppendLine();
+        if (Methods.All(m => m.Metrics is not null))
+            for (int t = 0; t < Tasks.Count; t++)
+            {
+                var names = Methods[0].Metrics![t].Keys.ToList();
+                text.AppendLine($"All metrics of {Tasks[t]}:");
+                text.AppendLine();
+                text.AppendLine("| method | " + string.Join(" | ", names) + " |");
+                text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", names.Count)));
+                foreach (var m in Methods)
+                    text.AppendLine($"| {m.Name} | " + string.Join(" | ", names.Select(n => Percent(m.Metrics![t].GetValueOrDefault(n, double.NaN)))) + " |");
+                text.AppendLine();
+            }
         text.AppendLine("Routed expert weights per task:");
         text.AppendLine();
         foreach (var (formula, weights) in RoutedWeights)
@@ -54,14 +80,18 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
         return text.ToString();
     }
 
-    public void Save(RunLayout run)
+    public void Save(RunLayout run) => Save(run.ResultsJson, run.ResultsMarkdown);
+
+    public void Save(string json, string markdown)
     {
-        AtomicFile.WriteAllText(run.ResultsJson, JsonSerializer.Serialize(this, Json));
-        AtomicFile.WriteAllText(run.ResultsMarkdown, "# Zero-shot top-1 accuracy (%)\n\n" + ToMarkdown());
+        AtomicFile.WriteAllText(json, JsonSerializer.Serialize(this, Json));
+        AtomicFile.WriteAllText(markdown, "# Zero-shot results (%)\n\n" + ToMarkdown());
     }
 
-    public static Results Load(RunLayout run) =>
-        JsonSerializer.Deserialize<Results>(File.ReadAllText(run.ResultsJson)) ?? throw new InvalidDataException($"{run.ResultsJson}: empty");
+    public static Results Load(RunLayout run) => Load(run.ResultsJson);
+
+    public static Results Load(string path) =>
+        JsonSerializer.Deserialize<Results>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty");
 
     static string Percent(double accuracy) => (100 * accuracy).ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -19,6 +19,32 @@ public static class Ensemble
         return output;
     }
 
+    /// <summary>
+    /// Per-column weights, for text-to-image retrieval routed per query: output[i, j] = sum over experts of
+    /// columnWeights[j][c] * logits_c[i, j].
+    /// </summary>
+    /// <param name="logits">Per expert, a [rows x columns] matrix, row after row.</param>
+    public static float[] CombinePerColumn(IReadOnlyList<float[]> logits, IReadOnlyList<double[]> columnWeights)
+    {
+        int columns = columnWeights.Count;
+        var output = new float[logits[0].Length];
+        if (columns == 0 || output.Length % columns != 0) throw new ArgumentException($"{output.Length} values are not rows of {columns} columns", nameof(columnWeights));
+        for (int c = 0; c < logits.Count; c++)
+        {
+            if (logits[c].Length != output.Length) throw new ArgumentException($"expert {c}'s logits have another shape", nameof(logits));
+            for (int k = 0; k < output.Length; k++) output[k] += (float)columnWeights[k % columns][c] * logits[c][k];
+        }
+        return output;
+    }
+
+    /// <summary>Per entry, the highest logit over experts.</summary>
+    public static float[] Max(IReadOnlyList<float[]> logits)
+    {
+        var result = (float[])logits[0].Clone();
+        foreach (var l in logits.Skip(1)) System.Numerics.Tensors.TensorPrimitives.Max(result, l, result);
+        return result;
+    }
+
     /// <summary>Every expert with the same weight.</summary>
     public static double[] Uniform(int experts) => Enumerable.Repeat(1.0 / experts, experts).ToArray();
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MoDE.Cluster;
 
 namespace MoDE.Route;
@@ -12,8 +13,8 @@ public enum RoutingFormula
 }
 
 /// <summary>
-/// Weights of the data experts for a task, from the task's class embeddings and the fine centers of each
-/// expert's clusters. Weights are non-negative and sum to 1; every expert gets one (no top-k).
+/// Weights of the data experts for a task, from the task's class embeddings and the centers of each expert's
+/// clusters. Weights are non-negative and sum to 1; every expert gets one (no top-k).
 /// </summary>
 public static class ExpertRouter
 {
@@ -21,25 +22,45 @@ public static class ExpertRouter
     public const double PaperLambda = 0.2;
 
     public static double[] Weights(TaskMetadata task, ClusterHierarchy clusters, RoutingFormula formula) =>
-        Weights(task.ClassEmbeddings, clusters.FineCenters, clusters.FineToCoarse, clusters.CoarseCount, formula);
+        Weights(task, clusters, new RoutingOptions(formula));
 
-    public static double[] Weights(IReadOnlyList<float[]> classes, float[] fineCenters, int[] fineToCoarse, int experts, RoutingFormula formula)
+    public static double[] Weights(TaskMetadata task, ClusterHierarchy clusters, RoutingOptions routing)
+    {
+        var (centers, expertOf) = Centers(clusters, routing.Centers);
+        return Weights(task.ClassEmbeddings, centers, expertOf, clusters.CoarseCount, routing.Formula);
+    }
+
+    /// <summary>
+    /// Per-query routing (text-to-image retrieval, MODE-SPEC step 8): each query is routed on its own, as a task
+    /// whose only class is that query. Row q holds query q's expert weights.
+    /// </summary>
+    public static double[][] PerQuery(IReadOnlyList<float[]> queries, ClusterHierarchy clusters, RoutingOptions routing)
+    {
+        var (centers, expertOf) = Centers(clusters, routing.Centers);
+        return queries.Select(q => Weights([q], centers, expertOf, clusters.CoarseCount, routing.Formula)).ToArray();
+    }
+
+    /// <summary>The centers compared with class embeddings, and the expert each one counts for.</summary>
+    public static (float[] Centers, int[] ExpertOf) Centers(ClusterHierarchy clusters, RoutingCenters kind) => kind switch
+    {
+        RoutingCenters.Fine => (clusters.FineCenters, clusters.FineToCoarse),
+        RoutingCenters.Coarse => (clusters.CoarseCenters, Enumerable.Range(0, clusters.CoarseCount).ToArray()),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <param name="classes">One unit embedding per class.</param>
+    /// <param name="centers">The centers, row after row, each <c>classes[0].Length</c> wide.</param>
+    /// <param name="expertOf">The expert (coarse cluster) each center counts for.</param>
+    public static double[] Weights(IReadOnlyList<float[]> classes, float[] centers, int[] expertOf, int experts, RoutingFormula formula)
     {
         if (classes.Count == 0) throw new ArgumentException("a task needs at least one class", nameof(classes));
         int dimension = classes[0].Length, classCount = classes.Count;
-        // For each class: the nearest fine center (the "max filter") and its distance.
+        if (centers.Length != expertOf.Length * dimension)
+            throw new ArgumentException($"{centers.Length} center values for {expertOf.Length} centers of {dimension} dimensions", nameof(centers));
+        // For each class: the nearest center (the "max filter") and its distance.
         var nearest = new int[classCount];
         var distance = new double[classCount];
-        for (int l = 0; l < classCount; l++)
-        {
-            double best = double.PositiveInfinity;
-            for (int s = 0; s < fineToCoarse.Length; s++)
-            {
-                double d = System.Numerics.Tensors.TensorPrimitives.Distance(classes[l], fineCenters.AsSpan(s * dimension, dimension));
-                if (d < best) { best = d; nearest[l] = s; }
-            }
-            distance[l] = best;
-        }
+        for (int l = 0; l < classCount; l++) (nearest[l], distance[l]) = Nearest(classes[l], centers, expertOf.Length);
         var score = new double[experts];
         switch (formula)
         {
@@ -48,22 +69,36 @@ public static class ExpertRouter
                 // add softens tasks with few classes; mul sharpens tasks with many (both from the released code).
                 double add = classCount < 10 ? Math.Exp(0.5 - Math.Sqrt(classCount)) : 0;
                 double mul = 5.0 * Math.Log10(Math.Max(10, classCount - 200));
-                for (int l = 0; l < classCount; l++) score[fineToCoarse[nearest[l]]] += Math.Exp((add - distance[l]) * mul);
+                for (int l = 0; l < classCount; l++) score[expertOf[nearest[l]]] += Math.Exp((add - distance[l]) * mul);
                 for (int c = 0; c < experts; c++) score[c] /= 8.0;
                 break;
             }
             case RoutingFormula.Paper:
             {
+                // lambda / log|L| over 200 classes; the factor exp(0.5 - sqrt|L|) softens tasks under 10 classes.
                 double lambda = classCount > 200 ? PaperLambda / Math.Log(classCount) : PaperLambda;
                 double soften = classCount < 10 ? Math.Exp(0.5 - Math.Sqrt(classCount)) : 1;
                 for (int l = 0; l < classCount; l++)
-                    score[fineToCoarse[nearest[l]]] += soften * Math.Exp(-distance[l] * distance[l] / lambda);
+                    score[expertOf[nearest[l]]] += soften * Math.Exp(-distance[l] * distance[l] / lambda);
                 break;
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(formula), formula, null);
         }
         return Softmax(score);
+    }
+
+    /// <summary>The nearest of <paramref name="count"/> centers to <paramref name="point"/> and its L2 distance.</summary>
+    static (int Index, double Distance) Nearest(float[] point, float[] centers, int count)
+    {
+        int dimension = point.Length, best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int s = 0; s < count; s++)
+        {
+            double d = TensorPrimitives.Distance(point, centers.AsSpan(s * dimension, dimension));
+            if (d < bestDistance) { bestDistance = d; best = s; }
+        }
+        return (best, bestDistance);
     }
 
     static double[] Softmax(double[] scores)

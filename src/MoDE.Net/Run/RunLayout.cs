@@ -56,4 +56,12 @@ public sealed class RunLayout(string root)
     // eval: the results table
     public string ResultsJson => In("eval", "results.json");
     public string ResultsMarkdown => In("eval", "results.md");
+    /// <summary>Results on tasks from disk (<c>mode eval --tasks</c>), beside the built-in tasks' table.</summary>
+    public string TaskResultsJson => In("eval", "tasks.json");
+    public string TaskResultsMarkdown => In("eval", "tasks.md");
+
+    // report: Markdown and a self-contained HTML page, with the plots as PNG files
+    public string ReportMarkdown => In("report", "report.md");
+    public string ReportHtml => In("report", "report.html");
+    public string ReportPlot(string name) => In("report", $"{name}.png");
 }

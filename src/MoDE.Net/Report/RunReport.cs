@@ -1,0 +1,95 @@
+using System.Globalization;
+using MoDE.Cluster;
+using MoDE.Eval;
+using MoDE.Run;
+
+namespace MoDE.Report;
+
+/// <summary>
+/// <c>mode report</c>: what a run made, as Markdown (<c>report/report.md</c>, plots beside it as PNG) and as one
+/// self-contained HTML page (<c>report/report.html</c>): fine and coarse cluster sizes, what each expert's
+/// captions are about, the results table, accuracy per method and task, the routing weights per task, and the
+/// training curves. Parts whose stage has not run are left out.
+/// </summary>
+public static class RunReport
+{
+    public static ReportDocument Build(RunLayout run)
+    {
+        var document = new ReportDocument($"MoDE run {Path.GetFileName(run.Root)}");
+        document.AddParagraph($"Run directory: {run.Root}. Made {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+
+        if (File.Exists(run.ClusterReport))
+        {
+            var clusters = ClusterReport.Load(run.ClusterReport);
+            document.AddHeading("Clusters");
+            document.AddParagraph(FormattableString.Invariant(
+                $"{clusters.Captions} captions in m = {clusters.Fine.Count} fine clusters (imbalance {clusters.FineImbalance:F2}) and n = {clusters.Coarse.Count} coarse clusters, one per data expert (imbalance {clusters.CoarseImbalance:F2})."));
+            document.AddTable(["expert", "captions", "fine clusters", "mean cosine", "words", "domains"], clusters.Coarse.Select(c => (IReadOnlyList<string>)
+                [$"expert {c.Id}", c.Captions.ToString(CultureInfo.InvariantCulture), c.Children.ToString(CultureInfo.InvariantCulture),
+                 c.MeanCosine.ToString("F2", CultureInfo.InvariantCulture), string.Join(' ', c.Words.Take(8)),
+                 string.Join(", ", c.Domains.Take(3).Select(d => $"{d.Key} {d.Value}"))]));
+            document.AddPlot("coarse_sizes", "Captions per expert (coarse cluster), with each expert's top words.", ClusterSizePlot.Coarse(clusters));
+            document.AddPlot("fine_sizes", "Captions per fine cluster, largest first, coloured by expert; the dashed line is the mean.", ClusterSizePlot.Fine(clusters));
+        }
+
+        foreach (var (title, path) in new[] { ("Results on the run's tasks", run.ResultsJson), ("Results on tasks from disk", run.TaskResultsJson) })
+        {
+            if (!File.Exists(path)) continue;
+            var results = Results.Load(path);
+            string stem = path == run.ResultsJson ? "" : "tasks_";
+            document.AddHeading(title);
+            document.AddParagraph("Each task's column holds its headline metric (%): " +
+                                  string.Join(", ", results.Tasks.Select((t, i) => $"{t}: {results.Headlines?.ElementAtOrDefault(i) ?? ClassificationMetrics.Top1}")) + ".");
+            document.AddTable(["method", .. results.Tasks, "average"], results.Methods.Select(m => (IReadOnlyList<string>)
+                [m.Name, .. m.Accuracy.Select(Percent), Percent(m.Average)]));
+            document.AddList(results.Methods.Select(m => $"{m.Name}: {m.Description}."));
+            document.AddPlot(stem + "accuracy_average", "Average over tasks per method.", AccuracyBars.Average(results));
+            document.AddPlot(stem + "accuracy_tasks", "Score per task for the main methods.", AccuracyBars.PerTask(results));
+            var fine = results.RoutedWeights.Where(w => !w.Key.Contains("coarse", StringComparison.Ordinal) && !w.Key.Contains("per query", StringComparison.Ordinal))
+                .ToDictionary(w => w.Key, w => w.Value);
+            if (fine.Count > 0)
+                document.AddPlot(stem + "routing", "Expert weights per task, routed by fine centers with the released code's and the paper's formulas.",
+                    RoutingHeatmap.Render(fine));
+            var coarse = results.RoutedWeights.Where(w => w.Key.Contains("coarse", StringComparison.Ordinal) && !w.Key.Contains("per query", StringComparison.Ordinal))
+                .ToDictionary(w => w.Key, w => w.Value);
+            if (coarse.Count > 0)
+                document.AddPlot(stem + "routing_coarse", "Expert weights per task, routed by coarse centers.", RoutingHeatmap.Render(coarse, "Routing by coarse centers: expert weights per task"));
+        }
+
+        var models = Models(run);
+        if (models.Count > 0)
+        {
+            document.AddHeading("Training");
+            var rows = models.Select(m => (Model: m, Points: TrainingCurves.Read(run.TrainLog(m)))).Where(x => x.Points.Count > 0).ToList();
+            document.AddTable(["model", "steps logged", "first loss", "last loss"], rows.Select(x => (IReadOnlyList<string>)
+                [x.Model, x.Points.Count.ToString(CultureInfo.InvariantCulture), x.Points[0].Loss.ToString("F3", CultureInfo.InvariantCulture),
+                 x.Points[^1].Loss.ToString("F3", CultureInfo.InvariantCulture)]));
+            document.AddPlot("training", "Contrastive loss per step: the seed, each expert continuing from it, the single model (dashed black) and the equal-compute baseline (dashed grey).",
+                TrainingCurves.Render(run, models));
+        }
+        if (!PlotStyle.HasFont) document.AddParagraph("Note: DejaVu Sans was not found, so the plots may have no text; install fonts-dejavu-core.");
+        return document;
+    }
+
+    /// <summary>Builds the report and writes the Markdown, the PNGs and the HTML page.</summary>
+    public static ReportDocument Write(RunLayout run, TextWriter log)
+    {
+        var document = Build(run);
+        foreach (var (name, png) in document.Plots) AtomicFile.Write(run.ReportPlot(name), s => s.Write(png));
+        AtomicFile.WriteAllText(run.ReportMarkdown, document.ToMarkdown());
+        AtomicFile.WriteAllText(run.ReportHtml, document.ToHtml());
+        log.WriteLine($"report: {run.ReportMarkdown} and {run.ReportHtml} ({document.Plots.Count()} plots)");
+        return document;
+    }
+
+    /// <summary>Models with a training log, in pipeline order.</summary>
+    static List<string> Models(RunLayout run)
+    {
+        var models = new List<string> { RunLayout.SeedModelName };
+        for (int e = 0; File.Exists(run.TrainLog(RunLayout.ExpertModelName(e))); e++) models.Add(RunLayout.ExpertModelName(e));
+        models.AddRange([RunLayout.SingleModelName, RunLayout.BaselineModelName]);
+        return models.Where(m => File.Exists(run.TrainLog(m))).ToList();
+    }
+
+    static string Percent(double value) => (100 * value).ToString("F1", CultureInfo.InvariantCulture);
+}
