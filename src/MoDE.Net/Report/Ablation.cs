@@ -30,7 +30,10 @@ public static class Ablation
         public double Average(string method) => Results.Methods.FirstOrDefault(m => m.Name == method)?.Average ?? double.NaN;
     }
 
-    const string Begin = "<!-- mode ablate: begin -->", End = "<!-- mode ablate: end -->";
+    /// <summary>The markers around one ablation's section, named by its root folder, so ablations with other roots
+    /// (another corpus, another schedule) keep their own sections in the same file.</summary>
+    public static (string Begin, string End) Markers(AblationOptions options) =>
+        ($"<!-- mode ablate {options.Root}: begin -->", $"<!-- mode ablate {options.Root}: end -->");
 
     /// <summary>Folders of a run that belong to its data (copied from the base run), not to clustering and later stages.</summary>
     static readonly string[] LaterStages = [ClusterStage.Name, ExpertData.StageName, TrainStage.Name, EvalStage.Name, "report"];
@@ -87,9 +90,10 @@ public static class Ablation
         }
         string section = ToMarkdown(options, baseRun, captions, outcomes);
         string existing = File.Exists(options.Output) ? File.ReadAllText(options.Output) : "# Results\n";
-        int begin = existing.IndexOf(Begin, StringComparison.Ordinal), end = existing.IndexOf(End, StringComparison.Ordinal);
+        var (open, close) = Markers(options);
+        int begin = existing.IndexOf(open, StringComparison.Ordinal), end = existing.IndexOf(close, StringComparison.Ordinal);
         string updated = begin >= 0 && end > begin
-            ? existing[..begin] + section + existing[(end + End.Length)..]
+            ? existing[..begin] + section + existing[(end + close.Length)..]
             : existing.TrimEnd() + "\n\n" + section + "\n";
         AtomicFile.WriteAllText(options.Output, updated);
         log.WriteLine($"ablate: results in {options.Output}");
@@ -138,8 +142,9 @@ public static class Ablation
     {
         var o = options.Run;
         var text = new StringBuilder();
-        text.AppendLine(Begin);
-        text.AppendLine("## The paper's comparisons (`mode ablate`)");
+        var (begin, end) = Markers(options);
+        text.AppendLine(begin);
+        text.AppendLine($"## The paper's comparisons (`mode ablate`, {options.Root})");
         text.AppendLine();
         text.AppendLine($"Made by `{options.Command}` on {DateTime.UtcNow:yyyy-MM-dd}; base run `{baseRun.Root}` ({captions} embedded captions).");
         text.AppendLine(FormattableString.Invariant($"Schedule: {o.Train.Steps} steps of batch {o.Train.BatchSize}, the seed trains {o.Train.SeedShare:F3} of it ({o.Train.SeedSteps} steps), each expert the remaining {o.Train.ExpertSteps}; default m = {o.Cluster.FineClusters}; caption encoder {o.Embed.Encoder}."));
@@ -211,7 +216,7 @@ public static class Ablation
         foreach (var x in outcomes.Where(x => !x.Variant.Random))
             text.AppendLine($"mode run --run {x.Run.Root} --experts {x.Variant.Experts} --fine {x.Variant.Fine}");
         text.AppendLine("```");
-        text.AppendLine(End);
+        text.AppendLine(end);
         return text.ToString();
     }
 

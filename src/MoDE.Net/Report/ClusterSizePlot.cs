@@ -23,6 +23,7 @@ public static class ClusterSizePlot
         var line = plot.Add.HorizontalLine(mean, 1, Colors.Black, LinePattern.Dashed);
         line.LegendText = $"mean {mean:F0}";
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsX(-0.6, sorted.Count - 0.4); // ranks only: no ticks before the first bar or after the last
         return PlotStyle.Png(plot);
     }
 

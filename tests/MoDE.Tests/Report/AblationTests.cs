@@ -54,7 +54,7 @@ public class AblationTests
         Ablation.Run(options, log);
         Assert.Contains("eval: done already, skipped", log.ToString());
         string again = File.ReadAllText(output);
-        Assert.Equal(1, again.Split("<!-- mode ablate: begin -->").Length - 1);
+        Assert.Equal(1, again.Split(Ablation.Markers(options).Begin).Length - 1);
         Assert.StartsWith("# Results\n\nText written by hand stays.", again);
     }
 }
