@@ -302,5 +302,6 @@ static void TrainThroughput(string preset, int threads, int warmup, int steps, i
     double seconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"params {state.Model.ParameterCount}");
     Console.WriteLine($"threads {TorchSharp.torch.get_num_threads()} interop {TorchSharp.torch.get_num_interop_threads()}");
+    Console.WriteLine($"libtorch_config_begin\n{MoDE.Bench.LibTorchConfig.Show()}\nlibtorch_config_end");
     Console.WriteLine($"pairs_per_s {batch * steps / seconds:F1} steps {steps} seconds {seconds:F3} batch {batch} preset {preset}");
 }
