@@ -2,8 +2,10 @@
 """Training throughput: MoDE.NET's trainer (TorchSharp) vs the same CLIP in PyTorch 1.13 (Debian python3-torch).
 
 Run with Debian's Python, which sees python3-torch (install libopenblas0-pthread too, or torch uses the reference BLAS):
-    /usr/bin/python3 bench/train_peers.py [threads] [warmup_steps] [steps] [batch] [models...]
-Defaults: 2 threads, 3 warm-up steps, 20 timed steps, batch 256, models "tiny" and "tiny-vit".
+    /usr/bin/python3 bench/train_peers.py [threads] [warmup_steps] [steps] [batch] [rounds] [models...]
+Defaults: 2 threads, 3 warm-up steps, 20 timed steps, batch 256, 2 rounds, models "tiny" and "tiny-vit".
+Each round runs PyTorch then ours for a model (alternating, so both see the same load on a shared machine); the
+table shows each side's best round.
 
 For each preset it builds the same model as src/MoDE.Net/Train (same layers, widths, heads, context length 32,
 vocabulary 2,048, 32x32 images; the parameter counts are checked against ours), the same loss (symmetric InfoNCE
@@ -20,7 +22,8 @@ threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 warmup = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 batch = int(sys.argv[4]) if len(sys.argv) > 4 else 256
-models = sys.argv[5:] or ["tiny", "tiny-vit"]
+rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+models = sys.argv[6:] or ["tiny", "tiny-vit"]
 
 import torch
 import torch.nn as nn
@@ -221,7 +224,7 @@ def pytorch_pairs_per_second(preset):
 
 def ours(preset):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    command = ["dotnet", "run", "--project", os.path.join(root, "bench", "MoDE.Bench"), "-c", "Release", "--",
+    command = ["dotnet", "run", "--no-build", "--project", os.path.join(root, "bench", "MoDE.Bench"), "-c", "Release", "--",
                "train", preset, str(threads), str(warmup), str(steps), str(batch)]
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root).stdout
     rate = float(re.search(r"^pairs_per_s ([0-9.]+) steps \d+ seconds ([0-9.]+)", output, re.M).group(1))
@@ -229,6 +232,15 @@ def ours(preset):
     params = int(re.search(r"^params (\d+)", output, re.M).group(1))
     config = re.search(r"^libtorch_config_begin\n(.*?)^libtorch_config_end", output, re.M | re.S)
     return rate, seconds, params, output, config.group(1) if config else ""
+
+
+def loaded_blas():
+    """The BLAS shared libraries this process has mapped (Debian's torch calls the system libblas.so.3, which
+    update-alternatives points at OpenBLAS once libopenblas0-pthread is installed)."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none mapped"
 
 
 def blas_line(config):
@@ -252,24 +264,33 @@ if __name__ == "__main__":
     print(f"PyTorch {torch.__version__}: torch.get_num_threads() = {torch.get_num_threads()}, "
           f"interop {torch.get_num_interop_threads()}")
     print(torch_config)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    subprocess.run(["dotnet", "build", os.path.join(root, "bench", "MoDE.Bench"), "-c", "Release", "-v", "q", "-nologo"],
+                   check=True, capture_output=True, text=True, cwd=root)
     rows, our_config = [], ""
     for preset in models:
-        theirs, their_seconds, their_params = pytorch_pairs_per_second(preset)
-        rate, seconds, params, output, our_config = ours(preset)
-        print(f"{preset}: parameters PyTorch {their_params:,} / ours {params:,}; "
-              f"PyTorch {their_seconds:.2f} s, ours {seconds:.2f} s for {steps} steps")
-        assert their_params == params, f"{preset}: parameter counts differ ({their_params} vs {params})"
-        rows.append((preset, theirs, rate))
+        best_theirs = best_ours = 0.0
+        for r in range(rounds):
+            theirs, their_seconds, their_params = pytorch_pairs_per_second(preset)
+            rate, seconds, params, output, our_config = ours(preset)
+            load = os.getloadavg()[0]
+            print(f"{preset} round {r + 1}: parameters PyTorch {their_params:,} / ours {params:,}; "
+                  f"PyTorch {theirs:.1f} pairs/s ({their_seconds:.2f} s), ours {rate:.1f} pairs/s ({seconds:.2f} s) "
+                  f"for {steps} steps; load {load:.2f}", flush=True)
+            assert their_params == params, f"{preset}: parameter counts differ ({their_params} vs {params})"
+            best_theirs, best_ours = max(best_theirs, theirs), max(best_ours, rate)
+        rows.append((preset, best_theirs, best_ours))
     if our_config:
         print("libtorch in TorchSharp (at::show_config):")
         print(our_config)
     load = os.getloadavg()
     print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print()
+    print(f"best of {rounds} rounds each:")
     print(f"| model | PyTorch {torch.__version__} pairs/s | MoDE.NET (TorchSharp) pairs/s | ours / PyTorch |")
     print("|---|---:|---:|---:|")
     for preset, theirs, rate in rows:
         print(f"| {preset} | {theirs:.0f} | {rate:.0f} | {rate / theirs:.2f}x |")
     print()
-    print(f"PyTorch BLAS: {blas_line(torch_config)}")
+    print(f"PyTorch BLAS: {blas_line(torch_config)}; loaded: {loaded_blas()}")
     print(f"MoDE.NET BLAS: {blas_line(our_config)}")
