@@ -5,6 +5,7 @@ using MoDE.Embed;
 
 // Benchmarks that compare this project's way of doing a step with a plain reference way, in one process, on
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
+// or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -17,8 +18,10 @@ switch (which)
     case "kmeans-parts": KMeansParts(); break;
     case "ingest-decode": IngestDecode(count > 0 ? count : 1000); break;
     case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
+    case "train": TrainThroughput(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 2,
+        args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 20, args.Length > 5 ? int.Parse(args[5]) : 256); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, kmeans-parts, matmul, cluster, ingest-decode)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, kmeans-parts, matmul, cluster, ingest-decode)"); return 1;
 }
 return 0;
 
@@ -267,4 +270,38 @@ static void KMeansAssign(int count)
     Console.WriteLine($"  SIMD loop (TensorPrimitives.Distance)  {loopSeconds:F3} s  {gflop / loopSeconds,6:F1} GFLOP/s");
     Console.WriteLine($"  KMeans.Nearest (libtorch GEMM chunks)  {gemmSeconds:F3} s  {gflop / gemmSeconds,6:F1} GFLOP/s   ratio {loopSeconds / gemmSeconds:F1}x");
     Console.WriteLine($"  same nearest center for {agree}/{count} points" + (agree < count ? " (the rest are near-ties decided by float rounding)" : ""));
+}
+
+// Training throughput of OUR trainer (Trainer.Train on a TrainState, batch preparation included) on random data
+// shaped like the tiny presets: 32x32 RGB uint8 images, 32-token captions (start, random ids, end, padding) of a
+// 2,048-token vocabulary. WARMUP steps untimed, then STEPS timed; prints parseable lines for bench/train_peers.py.
+static void TrainThroughput(string preset, int threads, int warmup, int steps, int batch)
+{
+    const int vocab = MoDE.Train.CaptionTokenizer.DefaultVocabSize, context = 32, size = 32;
+    int count = 4 * batch; // a few batches' worth of pairs, so the sampler gathers rows as in a real run
+    var random = new Random(1);
+    var pixels = new byte[count * size * size * ImageSet.Channels];
+    random.NextBytes(pixels);
+    var images = new ImageSet(count, size, size, pixels);
+    var tokens = new long[count][];
+    for (int i = 0; i < count; i++)
+    {
+        tokens[i] = new long[context];
+        int n = random.Next(4, context - 1);          // caption tokens between start and end
+        tokens[i][0] = vocab - 2;                     // start of text
+        for (int j = 1; j <= n; j++) tokens[i][j] = random.Next(MoDE.Train.CaptionTokenizer.SpecialTokenCount, vocab - 2);
+        tokens[i][n + 1] = vocab - 1;                 // end of text: the largest id
+    }
+    var config = MoDE.Train.ClipConfig.Resolve(preset, vocab, size);
+    var options = new MoDE.Train.TrainOptions { BatchSize = batch, Threads = threads, WarmupSteps = 1, TotalSteps = warmup + steps };
+    using var state = MoDE.Train.TrainState.Create(config, options);
+    var data = MoDE.Train.TrainingData.All(images, tokens);
+    MoDE.Train.Trainer.Train(state, data, warmup);
+    var clock = Stopwatch.StartNew();
+    MoDE.Train.Trainer.Train(state, data, warmup + steps);
+    double seconds = clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"params {state.Model.ParameterCount}");
+    Console.WriteLine($"threads {TorchSharp.torch.get_num_threads()} interop {TorchSharp.torch.get_num_interop_threads()}");
+    Console.WriteLine($"libtorch_config_begin\n{MoDE.Bench.LibTorchConfig.Show()}\nlibtorch_config_end");
+    Console.WriteLine($"pairs_per_s {batch * steps / seconds:F1} steps {steps} seconds {seconds:F3} batch {batch} preset {preset}");
 }
