@@ -125,6 +125,8 @@ public static class Ablation
     {
         if (!File.Exists(from.Model(model)) || File.Exists(to.Model(model))) return;
         CopyFile(from.TrainLog(model), to.TrainLog(model));
+        foreach (var events in TensorBoardEvents.FilesIn(from.TensorBoard(model)))
+            CopyFile(events, Path.Combine(to.TensorBoard(model), Path.GetFileName(events)));
         CopyFile(from.Model(model), to.Model(model));
     }
 

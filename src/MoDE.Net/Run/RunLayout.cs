@@ -48,6 +48,10 @@ public sealed class RunLayout(string root)
     public string Model(string model) => In("train", $"{model}.ckpt");
     public string UnfinishedModel(string model) => In("train", $"{model}.partial.ckpt");
     public string TrainLog(string model) => In("train", $"{model}.jsonl");
+    /// <summary>The TensorBoard log folder of all models: <c>tensorboard --logdir</c> this.</summary>
+    public string TensorBoardFolder => In("train", "tensorboard");
+    /// <summary>One model's TensorBoard event file(s), so TensorBoard shows one run per model.</summary>
+    public string TensorBoard(string model) => In("train", "tensorboard", model);
     public const string SeedModelName = "seed";
     public const string SingleModelName = "single";
     public const string BaselineModelName = "baseline";

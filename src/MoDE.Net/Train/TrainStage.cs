@@ -64,12 +64,14 @@ public static class TrainStage
         if (File.Exists(unfinished)) log.WriteLine($"train {model}: resuming at step {state.Step}");
         int first = state.Step;
         var progress = new ConsoleProgress($"train {model}", untilStep - first, log);
+        using var trainingLog = TrainingLog.Open(run, model, first);
         while (state.Step < untilStep)
         {
             int next = Math.Min(untilStep, (state.Step / options.CheckpointEvery + 1) * options.CheckpointEvery);
             Trainer.Train(state, data, next,
                 p => progress.Report(p.Step - first, $"loss {p.Loss:F3} lr {p.LearningRate:E1} {p.PairsPerSecond:F0} pairs/s"),
-                run.TrainLog(model));
+                trainingLog);
+            trainingLog.Flush();
             if (state.Step < untilStep)
             {
                 state.Save(unfinished);

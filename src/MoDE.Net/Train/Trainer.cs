@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,10 +15,9 @@ public static class Trainer
     /// <summary>
     /// Trains <paramref name="state"/> on <paramref name="data"/> until <see cref="TrainState.Step"/> reaches
     /// <paramref name="untilStep"/> (at most the schedule's TotalSteps). After each step <paramref name="onStep"/> is
-    /// called, and when <paramref name="logPath"/> is given a JSON line {step, loss, logit_scale, lr, pairs_per_s}
-    /// is appended to it.
+    /// called, and each step is reported to <paramref name="log"/> when one is given.
     /// </summary>
-    public static void Train(TrainState state, TrainingData data, int untilStep, Action<TrainProgress>? onStep = null, string? logPath = null)
+    public static void Train(TrainState state, TrainingData data, int untilStep, Action<TrainProgress>? onStep = null, TrainingLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(data);
@@ -34,7 +32,6 @@ public static class Trainer
         if (state.Step == untilStep) return;
 
         torch.set_num_threads(options.Threads);
-        using var log = logPath is null ? null : new StreamWriter(logPath, append: true);
         var model = state.Model;
         var optimizer = state.Optimizer;
         model.train();
@@ -63,18 +60,7 @@ public static class Trainer
 
             double pairsPerSecond = options.BatchSize / (clock.Elapsed - started).TotalSeconds;
             var progress = new TrainProgress(state.Step, untilStep, options.TotalSteps, loss, logitScale, lr, pairsPerSecond);
-            if (log is not null)
-            {
-                log.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
-                {
-                    ["step"] = progress.Step,
-                    ["loss"] = loss,
-                    ["logit_scale"] = logitScale,
-                    ["lr"] = lr,
-                    ["pairs_per_s"] = Math.Round(pairsPerSecond, 1),
-                }));
-                log.Flush();
-            }
+            log?.Report(progress);
             onStep?.Invoke(progress);
         }
     }

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using MoDE.Cluster;
 using MoDE.Data;
 using MoDE.Run;
 using MoDE.Train;
+using MoDE.Tests.Train;
 
 namespace MoDE.Tests.Run;
 
@@ -94,6 +96,11 @@ public class PipelineTests
         Assert.Contains("train expert_0: done already, skipped", resumed.ToString());
         Assert.Contains("train expert_1: resuming at step 8", resumed.ToString());
         Assert.False(File.Exists(run.UnfinishedModel("expert_1")));
+        // Steps 7..12 once each in the JSONL and in the one TensorBoard file (none repeated past the checkpoint).
+        var steps = File.ReadAllLines(run.TrainLog("expert_1")).Select(l => (int)JsonDocument.Parse(l).RootElement.GetProperty("step").GetDouble());
+        Assert.Equal(Enumerable.Range(7, 6), steps);
+        var events = EventFileReader.Read(Assert.Single(Directory.GetFiles(run.TensorBoard("expert_1"))));
+        Assert.Equal(Enumerable.Range(7, 6).Select(s => (long)s), events.Skip(1).Select(e => e.Step));
         Assert.Equal(File.ReadAllBytes(straight.Model("expert_1")), File.ReadAllBytes(run.Model("expert_1")));
         Assert.Equal(File.ReadAllBytes(straight.Model(RunLayout.BaselineModelName)), File.ReadAllBytes(run.Model(RunLayout.BaselineModelName)));
         Assert.Equal(File.ReadAllText(straight.ResultsJson), File.ReadAllText(run.ResultsJson));

@@ -25,7 +25,8 @@ public class TrainerTests : IDisposable
         using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 40));
         var losses = new List<double>();
         string log = Path.Combine(_folder, "train.jsonl");
-        Trainer.Train(state, data, untilStep: 40, p => losses.Add(p.Loss), log);
+        using (var trainingLog = new TrainingLog(log, Path.Combine(_folder, "tensorboard"), fromStep: 0))
+            Trainer.Train(state, data, untilStep: 40, p => losses.Add(p.Loss), trainingLog);
 
         Assert.Equal(40, state.Step);
         double first = losses.Take(3).Average(), last = losses.TakeLast(3).Average();
