@@ -57,8 +57,13 @@ var importRoot = new Option<string?>("--root") { Description = "Where the Debian
 var taskOnly = new Option<bool>("--task-only") { Description = "Only the zero-shot task (test split), to evaluate models trained on another corpus" };
 var launcher = new Option<string>("--launcher") { Description = "Where the stage runs: local (this process) or slurm (sbatch files in RUN/slurm/, submitted with sbatch)", DefaultValueFactory = _ => "local" };
 launcher.AcceptOnlyFromAmong("local", "slurm");
-var model = new Option<string?>("--model") { Description = "Train only this model: seed, expert_i, single or baseline (what one Slurm task runs)" };
-var expertIndex = new Option<int?>("--expert") { Description = "Train only data expert i from the seed's saved state (same as --model expert_i)" };
+var model = new Option<string?>("--model") { Description = "CLIP architecture (open_clip's flag): tiny (default), tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14, or an open_clip-style JSON config file" };
+var only = new Option<string?>("--only") { Description = "Train only this model: seed, expert_i, single or baseline (what one Slurm task runs)" };
+var expertIndex = new Option<int?>("--expert") { Description = "Train only data expert i from the seed's saved state (same as --only expert_i)" };
+var device = new Option<string?>("--device") { Description = "Where training runs: cpu (default) or cuda (needs the TorchSharp-cuda-linux build)" };
+device.AcceptOnlyFromAmong(TrainDevice.Cpu, TrainDevice.Cuda);
+var cropScale = new Option<double?>("--crop-scale") { Description = "Smallest image area share kept by the training crop (default 0.9, open_clip's; 1 turns augmentation off)" };
+var workers = new Option<int?>("--workers") { Description = "Threads preparing training batches ahead (default 2; results do not depend on it)" };
 var trainOptions = new Option<string?>("--train-options") { Description = "JSON file with every training option (the launcher writes RUN/slurm/train.json)" };
 var partition = new Option<string?>("--partition") { Description = "Slurm partition" };
 var time = new Option<string?>("--time") { Description = "Slurm time limit per task, e.g. 04:00:00" };
@@ -93,9 +98,13 @@ RunOptions Options(ParseResult p)
             Source = src, Format = p.GetValue(format) ?? SourceFormat.Auto, ImageSize = p.GetValue(imageSize) ?? 32,
             MaxPairs = p.GetValue(maxPairs) ?? 0, Seed = p.GetValue(seed) ?? 1, Threads = p.GetValue(threads) ?? 0,
         } };
+    if (p.GetValue(model) is string architecture) o = o with { Train = o.Train with { Model = architecture } };
+    if (p.GetValue(device) is string d) o = o with { Train = o.Train with { Device = d } };
+    if (p.GetValue(workers) is int w) o = o with { Train = o.Train with { Workers = w } };
+    if (p.GetValue(cropScale) is double crop) o = o with { Train = o.Train with { CropScale = crop } };
     if (p.GetValue(trainOptions) is string file)
         o = o with { Train = (System.Text.Json.JsonSerializer.Deserialize<ProtocolOptions>(File.ReadAllText(file))
-            ?? throw new InvalidDataException($"{file}: no training options")) with { Threads = o.Train.Threads } };
+            ?? throw new InvalidDataException($"{file}: no training options")) with { Threads = o.Train.Threads, Device = o.Train.Device, Workers = o.Train.Workers } };
     if (p.GetValue(embedOptions) is string embedFile)
         o = o with { Embed = (System.Text.Json.JsonSerializer.Deserialize<EmbedOptions>(File.ReadAllText(embedFile))
             ?? throw new InvalidDataException($"{embedFile}: no embed options")) with { Threads = o.Embed.Threads } };
@@ -148,7 +157,7 @@ root.Subcommands.Add(Verb("run", "The whole pipeline on the built-in dataset (or
     Console.WriteLine(results.ToTable());
     Console.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}");
     Console.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
-}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, half, threads, source, format, imageSize, maxPairs));
+}, seed, pairs, noise, fine, experts, steps, seedShare, batch, encoderOption, half, threads, source, format, imageSize, maxPairs, model, device, workers, cropScale));
 root.Subcommands.Add(Verb("ingest", "Write the pairs into the run directory: the built-in synthetic web pairs and zero-shot tasks, or --source (your data; skips by reason in ingest/report.json)",
     (run, o, _) => { if (o.Source is { } s) IngestStage.Run(run, s, Console.Out); else IngestStage.Run(run, o.Data, Console.Out); },
     seed, pairs, noise, source, format, imageSize, maxPairs, threads));
@@ -184,15 +193,15 @@ root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
     (run, o, p) =>
     {
-        string? only = p.GetValue(expertIndex) is int i ? RunLayout.ExpertModelName(i) : p.GetValue(model);
+        string? trainOnly = p.GetValue(expertIndex) is int i ? RunLayout.ExpertModelName(i) : p.GetValue(only);
         if (p.GetValue(launcher) == "slurm")
         {
-            if (only is not null) throw new ArgumentException("--launcher slurm submits every model; --model and --expert name what one task trains");
+            if (trainOnly is not null) throw new ArgumentException("--launcher slurm submits every model; --only and --expert name what one task trains");
             SlurmTrainLauncher.Submit(run, o.Train, o.Slurm, Console.Out);
             Console.WriteLine($"See progress with `mode status --run {run.Root}`");
         }
-        else TrainStage.Run(run, o.Train, Console.Out, stop.Token, only);
-    }, seed, steps, seedShare, batch, threads, launcher, model, expertIndex, trainOptions, partition, time, cpus, gpus, mem, account, sbatchFlags));
+        else TrainStage.Run(run, o.Train, Console.Out, stop.Token, trainOnly);
+    }, seed, steps, seedShare, batch, threads, launcher, model, only, expertIndex, device, workers, cropScale, trainOptions, partition, time, cpus, gpus, mem, account, sbatchFlags));
 root.Subcommands.Add(Verb("status", "Every stage and Slurm task of the run: pending, running, done or failed, with its log",
     (run, _, _) => RunStatus.Write(run, Console.Out)));
 root.Subcommands.Add(Verb("eval", "Zero-shot accuracy of the baseline, each expert, and the uniform and routed ensembles; --tasks DIR... scores tasks from disk",
@@ -226,7 +235,7 @@ var fineSweep = new Option<int[]>("--fine-sweep") { Description = "Fine counts m
 var output = new Option<string>("--out") { Description = "Markdown file whose ablation section is (re)written", DefaultValueFactory = _ => Path.Combine("docs", "results.md") };
 var ablate = new Command("ablate", "The paper's comparisons (single model, MoDE-2/4, uniform, one-step clustering, coarse routing, random split, m sweep) into docs/results.md")
 {
-    ablateRoot, baseRun, expertCounts, fineSweep, output, seed, pairs, noise, fine, steps, seedShare, batch, encoderOption, half, threads,
+    ablateRoot, baseRun, expertCounts, fineSweep, output, seed, pairs, noise, fine, steps, seedShare, batch, cropScale, model, device, workers, encoderOption, half, threads,
 };
 ablate.SetAction(p =>
 {

@@ -9,7 +9,7 @@ namespace MoDE.Slurm;
 /// The train stage on Slurm (MODE-SPEC step 5 is embarrassingly parallel after the seed): one seed job; a job
 /// array of n expert tasks and the single-model job, each <c>afterok</c> the seed; the baseline (from scratch)
 /// at once; a last job, <c>afterok</c> all of them, that finds every model done and writes the stage's marker.
-/// Each task runs <c>mode train --model NAME</c> with the run's training options from <c>RUN/slurm/train.json</c>,
+/// Each task runs <c>mode train --only NAME</c> with the run's training options from <c>RUN/slurm/train.json</c>,
 /// so every model is trained exactly as the local launcher trains it.
 /// </summary>
 public static class SlurmTrainLauncher
@@ -35,7 +35,8 @@ public static class SlurmTrainLauncher
         string threads = options.Threads > 0 ? options.Threads.ToString() : "\"${SLURM_CPUS_PER_TASK:-1}\"";
         string Train(string model) =>
             $"{mode} train --run {SlurmCommand.Quote(run.Root)} --train-options {SlurmCommand.Quote(optionsFile)} --threads {threads}" +
-            (model.Length > 0 ? $" --model {model}" : "");
+            (options.Device != TrainDevice.Cpu ? $" --device {options.Device}" : "") + // not in train.json: checkpoints are device-independent
+            (model.Length > 0 ? $" --only {model}" : "");
 
         var jobs = new SlurmJobs();
         string Write(string name, SbatchScript script, params string[] flags) => script.Submit(folder, name, slurm, run.Root, log, flags);

@@ -32,6 +32,23 @@ public sealed record ProtocolOptions
     /// <summary>Drives model initialisation and the data order of every model.</summary>
     public int Seed { get; init; } = 1234;
 
+    /// <summary>The architecture: a preset of <see cref="ClipConfig.PresetNames"/> or an open_clip-style JSON file
+    /// (<see cref="ClipConfig.Resolve"/>). "tiny" by default: the one that trains a whole run in minutes on 2 CPU cores;
+    /// "tiny-vit" is its transformer twin. The tokenizer's <see cref="ContextLength"/> must equal the model's.</summary>
+    public string Model { get; init; } = "tiny";
+
+    /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>):
+    /// 0.9, open_clip's <c>scale=(0.9, 1.0)</c>; 1 turns augmentation off.</summary>
+    public double CropScale { get; init; } = RandomResizedCrop.OpenClipMinScale;
+
+    /// <summary>Threads that prepare batches ahead of the optimizer (<see cref="BatchLoader"/>); 0 = 2.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // batches are a pure function of (seed, step), so any count gives the same results
+    public int Workers { get; init; }
+
+    /// <summary>Where the model trains: "cpu" or "cuda".</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // checkpoints are saved as CPU tensors and load on either device
+    public string Device { get; init; } = TrainDevice.Cpu;
+
     /// <summary>Threads for libtorch; 0 = one per core.</summary>
     [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
     public int Threads { get; init; }
@@ -58,12 +75,16 @@ public sealed record ProtocolOptions
         ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextLength, 3, nameof(ContextLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
+        ArgumentException.ThrowIfNullOrWhiteSpace(Model, nameof(Model));
+        if (!(CropScale > 0 && CropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(CropScale), CropScale, "must lie in (0, 1]");
+        ArgumentOutOfRangeException.ThrowIfNegative(Workers, nameof(Workers));
+        TrainDevice.Check(Device);
     }
 
     /// <summary>Optimizer and schedule of one model whose schedule lasts <paramref name="totalSteps"/>.</summary>
     public TrainOptions Optimizer(int totalSteps) => new()
     {
         BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, TotalSteps = totalSteps, Seed = Seed,
-        Threads = ThreadCount ?? Environment.ProcessorCount,
+        Threads = ThreadCount ?? Environment.ProcessorCount, CropScale = CropScale, Workers = Workers, Device = Device,
     };
 }

@@ -40,6 +40,18 @@ public sealed record TrainOptions
     /// <summary>CPU threads for libtorch. Results are reproducible for a fixed thread count.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>); 1, the
+    /// default here, trains on the plain images. <see cref="ProtocolOptions"/> uses open_clip's 0.9.</summary>
+    public double CropScale { get; init; } = 1;
+
+    /// <summary>Threads that prepare batches ahead of the optimizer; 0 = 2. Any count gives the same batches.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Workers { get; init; }
+
+    /// <summary>"cpu" or "cuda" (<see cref="TrainDevice"/>). Saved states are device-independent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Device { get; init; } = TrainDevice.Cpu;
+
     /// <summary>Throws, naming the property, when a field is out of range.</summary>
     public TrainOptions Validate()
     {
@@ -51,6 +63,9 @@ public sealed record TrainOptions
         if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "must lie in [0, 1)");
         if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "must be positive");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "must be non-negative and finite");
+        if (!(CropScale > 0 && CropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(CropScale), CropScale, "must lie in (0, 1]");
+        if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "must be 0 (default) or more");
+        TrainDevice.Check(Device);
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be at least 1");
         return this;
     }

@@ -36,12 +36,20 @@ public static class TrainStage
             CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         long[][] tokens = tokenizer.Encode(pairs.Pairs.Select(p => p.Caption).ToList());
-        var config = ClipConfig.Tiny(tokenizer.VocabSize, pairs.Images.Height);
+        var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, pairs.Images.Height);
+        // The tokenizer is built with ProtocolOptions.ContextLength and saved with the run, so it stays the one source of
+        // caption length; a model whose text tower expects another length is refused rather than silently padded.
+        if (config.Text.ContextLength != tokenizer.ContextLength)
+            throw new ArgumentException($"model '{options.Model}' reads {config.Text.ContextLength} tokens per caption, but the run's tokenizer " +
+                                        $"({run.Tokenizer}) makes {tokenizer.ContextLength}; set the context length to {config.Text.ContextLength} in a new run", nameof(options));
+        if (config.Vision.ImageSize != pairs.Images.Height || config.Vision.ImageSize != pairs.Images.Width)
+            throw new ArgumentException($"model '{options.Model}' takes {config.Vision.ImageSize}x{config.Vision.ImageSize} images, but the run's images ({run.Images}) are " +
+                                        $"{pairs.Images.Height}x{pairs.Images.Width}; ingest with --image-size {config.Vision.ImageSize}", nameof(options));
         var all = new TrainingData(pairs.Images, tokens, embedded, [], 0);
 
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
-                      $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}");
-        TrainState FromSeed() => TrainState.Load(run.Model(RunLayout.SeedModelName), options.ThreadCount);
+                      $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}; model {options.Model} on {options.Device}");
+        TrainState FromSeed() => TrainState.Load(run.Model(RunLayout.SeedModelName), options.ThreadCount, options);
         if (Wanted(RunLayout.SeedModelName))
             Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts.Where(e => Wanted(RunLayout.ExpertModelName(e.Expert))))
@@ -60,7 +68,7 @@ public static class TrainStage
     {
         if (File.Exists(run.Model(model))) { log.WriteLine($"train {model}: done already, skipped"); return; }
         string unfinished = run.UnfinishedModel(model);
-        using var state = File.Exists(unfinished) ? TrainState.Load(unfinished, options.ThreadCount) : start();
+        using var state = File.Exists(unfinished) ? TrainState.Load(unfinished, options.ThreadCount, options) : start();
         if (File.Exists(unfinished)) log.WriteLine($"train {model}: resuming at step {state.Step}");
         int first = state.Step;
         var progress = new ConsoleProgress($"train {model}", untilStep - first, log);

@@ -25,6 +25,7 @@ public sealed class TrainState : IDisposable
         Options = options.Validate();
         torch.manual_seed(options.Seed); // for anything drawing on torch's global generator; the weights use their own
         Model = new Clip(config, options.Seed);
+        if (options.Device != TrainDevice.Cpu) Model.to(TrainDevice.Of(options.Device)); // before the optimizer takes the parameters
         var (decayed, notDecayed) = WeightDecayGroups.Split(Model);
         Optimizer = torch.optim.AdamW(
             [
@@ -54,7 +55,8 @@ public sealed class TrainState : IDisposable
 
     record Header(ClipConfig Config, TrainOptions Options, int Step);
 
-    /// <summary>Writes the whole state to one file, atomically (a temporary file, then a rename).</summary>
+    /// <summary>Writes the whole state to one file, atomically (a temporary file, then a rename). Tensors on a GPU are
+    /// written as CPU tensors (TorchSharp copies them), so the file loads on any device.</summary>
     public void Save(string path) => AtomicFile.Write(path, stream =>
     {
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -67,8 +69,9 @@ public sealed class TrainState : IDisposable
     });
 
     /// <summary>Reads a state written by <see cref="Save"/>. <paramref name="threads"/>, when given, replaces the
-    /// saved thread count (results are reproducible for a fixed count).</summary>
-    public static TrainState Load(string path, int? threads = null)
+    /// saved thread count (results are reproducible for a fixed count); <paramref name="options"/>, when given, supplies
+    /// what is not saved (device, batch workers).</summary>
+    public static TrainState Load(string path, int? threads = null, ProtocolOptions? options = null)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
@@ -80,8 +83,9 @@ public sealed class TrainState : IDisposable
             throw new InvalidDataException($"{path}: training state format version {version}, this build reads {FormatVersion}");
         var header = JsonSerializer.Deserialize<Header>(reader.ReadString())
             ?? throw new InvalidDataException($"{path}: empty header");
-        var options = threads is int t ? header.Options with { Threads = t } : header.Options;
-        var state = new TrainState(header.Config, options) { Step = header.Step };
+        var saved = threads is int t ? header.Options with { Threads = t } : header.Options;
+        if (options is not null) saved = saved with { Device = options.Device, Workers = options.Workers };
+        var state = new TrainState(header.Config, saved) { Step = header.Step };
         try
         {
             state.Model.load(reader);

@@ -1,17 +1,22 @@
 using System.Diagnostics;
 using System.Globalization;
+using MoDE.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MoDE.Train;
 
 /// <summary>
-/// The CLIP training loop: batches from <see cref="PassSampler"/>, the learning rate from the schedule, the symmetric
+/// The CLIP training loop: batches prepared ahead by <see cref="BatchLoader"/> (data order from <see cref="PassSampler"/>,
+/// <see cref="RandomResizedCrop"/> augmentation), on the options' device, the learning rate from the schedule, the symmetric
 /// contrastive loss, AdamW. Continues a <see cref="TrainState"/> in place, so a seed model and its experts, or a run
 /// stopped and resumed, all use this one loop.
 /// </summary>
 public static class Trainer
 {
+    /// <summary>Batch threads when the options leave it open: two keep one batch ready while the optimizer steps.</summary>
+    public const int DefaultWorkers = 2;
+
     /// <summary>
     /// Trains <paramref name="state"/> on <paramref name="data"/> until <see cref="TrainState.Step"/> reaches
     /// <paramref name="untilStep"/> (at most the schedule's TotalSteps). After each step <paramref name="onStep"/> is
@@ -28,10 +33,13 @@ public static class Trainer
             throw new ArgumentException($"images are {data.Images.Height}x{data.Images.Width}, the model expects {state.Config.Vision.ImageSize}x{state.Config.Vision.ImageSize}", nameof(data));
         if (data.Tokens.Length > 0 && data.Tokens[0].Length != state.Config.Text.ContextLength)
             throw new ArgumentException($"captions hold {data.Tokens[0].Length} tokens, the model expects {state.Config.Text.ContextLength}", nameof(data));
-        var sampler = new PassSampler(data, options.BatchSize, options.Seed);
+        _ = new PassSampler(data, options.BatchSize, options.Seed); // checks the data fills a batch
         if (state.Step == untilStep) return;
 
         torch.set_num_threads(options.Threads);
+        var device = TrainDevice.Of(options.Device);
+        using var batches = new BatchLoader(data, options.BatchSize, options.Seed, options.CropScale, state.Step, untilStep,
+            options.Workers > 0 ? options.Workers : DefaultWorkers);
         var model = state.Model;
         var optimizer = state.Optimizer;
         model.train();
@@ -45,9 +53,9 @@ public static class Trainer
             double loss, logitScale;
             using (var scope = torch.NewDisposeScope())
             {
-                var rows = sampler.Batch(state.Step);
-                var images = ClipImageTransform.ToTensor(data.Images, rows); // [B, 3, H, W]
-                var tokens = CaptionTokenizer.ToTensor(data.Tokens, rows);   // [B, L]
+                var batch = batches.Take(state.Step);
+                var images = torch.tensor(batch.Images, [batch.Count, ImageSet.Channels, data.Images.Height, data.Images.Width]).to(device); // [B, 3, H, W]
+                var tokens = torch.tensor(batch.Tokens, [batch.Count, batch.Tokens.Length / batch.Count]).to(device);                         // [B, L]
                 var (imageFeatures, textFeatures) = model.call(images, tokens);
                 var lossTensor = ClipLoss.Compute(imageFeatures, textFeatures, model.LogitScale);
                 optimizer.zero_grad();

@@ -103,6 +103,7 @@ public class SlurmTrainTests(ITestOutputHelper output)
 
         foreach (string sbatch in new[] { "train-seed", "train-experts", "train-single", "train-baseline", "train-finish" })
             Assert.Contains("#SBATCH --requeue", File.ReadAllText(Path.Combine(run.Root, "slurm", $"{sbatch}.sbatch")));
+        Assert.Contains(" --only seed", File.ReadAllText(Path.Combine(run.Root, "slurm", "train-seed.sbatch")));
         Assert.True(File.Exists(run.Done(TrainStage.Name)));
         Assert.True(StageMarker.IsDone(run, TrainStage.Name, Options.Train));
         foreach (string model in Models(run))

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MoDE.Cluster;
+using MoDE.Data;
+using MoDE.Embed;
+using MoDE.Run;
+using MoDE.Split;
+using MoDE.Tests.Run;
+using MoDE.Train;
+using Xunit.Abstractions;
+
+namespace MoDE.Tests.Train;
+
+/// <summary>
+/// The train stage of a tiny run: the architecture chosen by name, and a <c>mode train</c> process killed with
+/// SIGKILL after its first checkpoint that, rerun, ends with the same bytes as a run never interrupted.
+/// </summary>
+public class TrainResumeTests(ITestOutputHelper output)
+{
+    /// <summary>The seed model alone, 60 steps with a checkpoint every 5, one libtorch thread so processes compute alike.</summary>
+    static readonly ProtocolOptions Options = PipelineTests.Tiny.Train with { Steps = 120, SeedShare = 0.5, CheckpointEvery = 5, Threads = 1 };
+
+    /// <summary>Ingest, embed, cluster and split once; each test copies this run.</summary>
+    static readonly Lazy<string> Prepared = new(() =>
+    {
+        var o = PipelineTests.Tiny;
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-train-prepared").FullName);
+        var log = new StringWriter();
+        IngestStage.Run(run, o.Data, log);
+        EmbedStage.Run(run, o.Embed, log);
+        ClusterStage.Run(run, o.Cluster, log);
+        ExpertData.Run(run, o.Split, log);
+        return run.Root;
+    });
+
+    static RunLayout Copy(string name)
+    {
+        string to = Directory.CreateTempSubdirectory(name).FullName;
+        foreach (string file in Directory.GetFiles(Prepared.Value, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(Prepared.Value, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return new RunLayout(to);
+    }
+
+    [Fact]
+    public void TinyVitTrainsAVisionTransformer()
+    {
+        var run = Copy("mode-train-vit");
+        try
+        {
+            TrainStage.Run(run, Options with { Steps = 4, CheckpointEvery = 10, Model = "tiny-vit" }, new StringWriter(), only: RunLayout.SeedModelName);
+            using var state = TrainState.Load(run.Model(RunLayout.SeedModelName));
+            Assert.Equal(ClipVisionConfig.Vit, state.Config.Vision.Kind);
+            Assert.Equal(2, state.Step);
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
+    [Fact]
+    public void AnUnknownModelNamesThePresets()
+    {
+        var run = Copy("mode-train-bad-model");
+        try
+        {
+            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { Model = "ViT-Q-99" }, new StringWriter(), only: RunLayout.SeedModelName));
+            Assert.Contains("ViT-Q-99", e.Message);
+            Assert.Contains("tiny, tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14", e.Message);
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
+    [Fact]
+    public void AModelOfAnotherContextLengthIsRefusedNamingBoth()
+    {
+        var run = Copy("mode-train-context");
+        try
+        {
+            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { ContextLength = 16 }, new StringWriter(), only: RunLayout.SeedModelName));
+            Assert.Contains("32 tokens per caption", e.Message);
+            Assert.Contains("makes 16", e.Message);
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
+    [Fact]
+    public async Task KilledTrainProcessResumesToTheSameBytes()
+    {
+        var straight = Copy("mode-train-straight");
+        var killed = Copy("mode-train-killed");
+        try
+        {
+            TrainStage.Run(straight, Options, new StringWriter(), only: RunLayout.SeedModelName);
+
+            string optionsFile = Path.Combine(killed.Root, "train-options.json");
+            File.WriteAllText(optionsFile, JsonSerializer.Serialize(Options));
+            var clock = Stopwatch.StartNew();
+            using (var first = Mode(killed, optionsFile))
+            {
+                first.OutputDataReceived += (_, _) => { }; // keep the pipes drained
+                first.ErrorDataReceived += (_, _) => { };
+                first.BeginOutputReadLine();
+                first.BeginErrorReadLine();
+                string unfinished = killed.UnfinishedModel(RunLayout.SeedModelName);
+                while (!File.Exists(unfinished) && !first.HasExited) Thread.Sleep(5);
+                Assert.False(first.HasExited, "the first process finished before its first checkpoint; give it more steps");
+                first.Kill(); // SIGKILL: no checkpoint on the way out
+                first.WaitForExit();
+                output.WriteLine($"killed after {clock.Elapsed.TotalSeconds:F1} s; unfinished state at step {PeekStep(unfinished)}");
+            }
+            Assert.False(File.Exists(killed.Model(RunLayout.SeedModelName)));
+            using (var second = Mode(killed, optionsFile))
+            {
+                var errors = second.StandardError.ReadToEndAsync();
+                string log = second.StandardOutput.ReadToEnd();
+                second.WaitForExit();
+                log += await errors;
+                Assert.True(second.ExitCode == 0, log);
+                Assert.Contains("resuming at step", log);
+            }
+            output.WriteLine($"both processes: {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.Equal(File.ReadAllBytes(straight.Model(RunLayout.SeedModelName)), File.ReadAllBytes(killed.Model(RunLayout.SeedModelName)));
+            Assert.False(File.Exists(killed.UnfinishedModel(RunLayout.SeedModelName)));
+        }
+        finally
+        {
+            Directory.Delete(straight.Root, recursive: true);
+            Directory.Delete(killed.Root, recursive: true);
+        }
+    }
+
+    static int PeekStep(string path)
+    {
+        try { using var state = TrainState.Load(path); return state.Step; }
+        catch (IOException) { return -1; }
+    }
+
+    /// <summary><c>mode train --only seed</c> on <paramref name="run"/> with the CLI built beside the tests.</summary>
+    static Process Mode(RunLayout run, string optionsFile)
+    {
+        string dotnet = Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mode.dll"), "train", "--run", run.Root,
+                     "--train-options", optionsFile, "--threads", "1", "--only", RunLayout.SeedModelName })
+            start.ArgumentList.Add(arg);
+        return Process.Start(start) ?? throw new InvalidOperationException("mode did not start");
+    }
+}
