@@ -32,30 +32,6 @@ public class SlurmTrainTests(ITestOutputHelper output)
         Mode = $"{SlurmCommand.Quote(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")} {SlurmCommand.Quote(Path.Combine(AppContext.BaseDirectory, "mode.dll"))}",
     };
 
-    /// <summary>Ingest, embed, cluster and split once; each test copies this run.</summary>
-    static readonly Lazy<string> Prepared = new(() =>
-    {
-        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-slurm-prepared").FullName);
-        var log = new StringWriter();
-        IngestStage.Run(run, Options.Data, log);
-        EmbedStage.Run(run, Options.Embed, log);
-        ClusterStage.Run(run, Options.Cluster, log);
-        ExpertData.Run(run, Options.Split, log);
-        return run.Root;
-    });
-
-    static RunLayout Copy(string name)
-    {
-        string to = Directory.CreateTempSubdirectory(name).FullName;
-        foreach (string file in Directory.GetFiles(Prepared.Value, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(Prepared.Value, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return new RunLayout(to);
-    }
-
     internal static void RequireSlurm()
     {
         if (!SlurmCommand.Available("sbatch"))
@@ -88,10 +64,10 @@ public class SlurmTrainTests(ITestOutputHelper output)
     public void TrainThroughSlurmGivesTheLocalWeights()
     {
         RequireSlurm();
-        var local = Copy("mode-local");
+        var local = SplitRun.Copy("mode-local");
         TrainStage.Run(local, Options.Train, new StringWriter());
 
-        var run = Copy("mode-slurm");
+        var run = SplitRun.Copy("mode-slurm");
         var log = new StringWriter();
         var jobs = SlurmTrainLauncher.Submit(run, Options.Train, Slurm, log);
         output.WriteLine(log.ToString());
@@ -119,11 +95,11 @@ public class SlurmTrainTests(ITestOutputHelper output)
         RequireSlurm();
         // A longer expert schedule (40 steps, a checkpoint every 2) so the task is requeued mid-way.
         var train = Options.Train with { Steps = 48, SeedShare = 1.0 / 6, CheckpointEvery = 2 };
-        var local = Copy("mode-local-requeue");
+        var local = SplitRun.Copy("mode-local-requeue");
         TrainStage.Run(local, train, new StringWriter(), only: RunLayout.SeedModelName);
         TrainStage.Run(local, train, new StringWriter(), only: RunLayout.ExpertModelName(0));
 
-        var run = Copy("mode-slurm-requeue");
+        var run = SplitRun.Copy("mode-slurm-requeue");
         var log = new StringWriter();
         var jobs = SlurmTrainLauncher.Submit(run, train, Slurm, log);
         output.WriteLine(log.ToString());

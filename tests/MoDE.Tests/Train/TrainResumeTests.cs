@@ -20,35 +20,10 @@ public class TrainResumeTests(ITestOutputHelper output)
     /// <summary>The seed model alone, 60 steps with a checkpoint every 5, one libtorch thread so processes compute alike.</summary>
     static readonly ProtocolOptions Options = PipelineTests.Tiny.Train with { Steps = 120, SeedShare = 0.5, CheckpointEvery = 5, Threads = 1 };
 
-    /// <summary>Ingest, embed, cluster and split once; each test copies this run.</summary>
-    static readonly Lazy<string> Prepared = new(() =>
-    {
-        var o = PipelineTests.Tiny;
-        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-train-prepared").FullName);
-        var log = new StringWriter();
-        IngestStage.Run(run, o.Data, log);
-        EmbedStage.Run(run, o.Embed, log);
-        ClusterStage.Run(run, o.Cluster, log);
-        ExpertData.Run(run, o.Split, log);
-        return run.Root;
-    });
-
-    static RunLayout Copy(string name)
-    {
-        string to = Directory.CreateTempSubdirectory(name).FullName;
-        foreach (string file in Directory.GetFiles(Prepared.Value, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(Prepared.Value, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return new RunLayout(to);
-    }
-
     [Fact]
     public void TinyVitTrainsAVisionTransformer()
     {
-        var run = Copy("mode-train-vit");
+        var run = SplitRun.Copy("mode-train-vit");
         try
         {
             TrainStage.Run(run, Options with { Steps = 4, CheckpointEvery = 10, Model = "tiny-vit" }, new StringWriter(), only: RunLayout.SeedModelName);
@@ -62,7 +37,7 @@ public class TrainResumeTests(ITestOutputHelper output)
     [Fact]
     public void AnUnknownModelNamesThePresets()
     {
-        var run = Copy("mode-train-bad-model");
+        var run = SplitRun.Copy("mode-train-bad-model");
         try
         {
             var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { Model = "ViT-Q-99" }, new StringWriter(), only: RunLayout.SeedModelName));
@@ -75,7 +50,7 @@ public class TrainResumeTests(ITestOutputHelper output)
     [Fact]
     public void AModelOfAnotherContextLengthIsRefusedNamingBoth()
     {
-        var run = Copy("mode-train-context");
+        var run = SplitRun.Copy("mode-train-context");
         try
         {
             var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { ContextLength = 16 }, new StringWriter(), only: RunLayout.SeedModelName));
@@ -88,8 +63,8 @@ public class TrainResumeTests(ITestOutputHelper output)
     [Fact]
     public async Task KilledTrainProcessResumesToTheSameBytes()
     {
-        var straight = Copy("mode-train-straight");
-        var killed = Copy("mode-train-killed");
+        var straight = SplitRun.Copy("mode-train-straight");
+        var killed = SplitRun.Copy("mode-train-killed");
         try
         {
             TrainStage.Run(straight, Options, new StringWriter(), only: RunLayout.SeedModelName);
