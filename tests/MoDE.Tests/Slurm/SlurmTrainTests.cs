@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using MoDE.Cluster;
-using MoDE.Data;
-using MoDE.Embed;
 using MoDE.Run;
 using MoDE.Slurm;
-using MoDE.Split;
 using MoDE.Tests.Run;
 using MoDE.Train;
 using Xunit.Abstractions;

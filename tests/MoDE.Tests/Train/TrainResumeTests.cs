@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MoDE.Cluster;
-using MoDE.Data;
-using MoDE.Embed;
 using MoDE.Run;
-using MoDE.Split;
 using MoDE.Tests.Run;
 using MoDE.Train;
 using Xunit.Abstractions;
