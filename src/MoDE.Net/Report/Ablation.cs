@@ -212,11 +212,14 @@ public static class Ablation
         text.AppendLine(options.Command);
         text.AppendLine("```");
         text.AppendLine();
-        text.AppendLine("Each clustered variant of the built-in dataset alone, without the sharing (add the ablate command's other options; random splits exist only in `mode ablate`):");
+        text.AppendLine("Each clustered variant alone, without the sharing: copy the base run's folders up to `embed/` into a new run directory, then run the later stages in it (add the ablate command's training options to `mode train`; random splits exist only in `mode ablate`):");
         text.AppendLine();
         text.AppendLine("```");
         foreach (var x in outcomes.Where(x => !x.Variant.Random))
-            text.AppendLine($"mode run --run {x.Run.Root} --experts {x.Variant.Experts} --fine {x.Variant.Fine}");
+        {
+            string dir = $"runs/{x.Variant.Name}";
+            text.AppendLine($"mode cluster --run {dir} --fine {x.Variant.Fine} --experts {x.Variant.Experts} && mode split --run {dir} && mode train --run {dir} && mode eval --run {dir}");
+        }
         text.AppendLine("```");
         text.AppendLine(end);
         return text.ToString();

@@ -47,7 +47,7 @@ public class AblationTests
         foreach (string claim in new[] { "(a) MoDE-2", "(a) MoDE-4", "(b) MoDE-4 over MoDE-2", "(c) MoDE-2", "(d) MoDE-4", "(e) MoDE-2", "(f) MoDE-2", "(g) MoDE-2" })
             Assert.Contains(claim, text);
         Assert.Contains("mode ablate --tiny", text);
-        Assert.Contains($"mode run --run {outcomes[0].Run.Root} --experts 2 --fine 8", text);
+        Assert.Contains($"mode cluster --run runs/{outcomes[0].Variant.Name} --fine 8 --experts 2 && mode split", text);
 
         // A second run skips finished work and replaces its section instead of adding another.
         var log = new StringWriter();
