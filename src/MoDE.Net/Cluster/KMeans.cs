@@ -34,6 +34,14 @@ public static class KMeans
     public const int DefaultChunkRows = 16_384;
 
     /// <summary>
+    /// False (the default): nearest centers come from <see cref="NearestCenterKernel"/> where the CPU has AVX-512, and
+    /// from the libtorch GEMM elsewhere. True forces the GEMM for calls made on the setting thread (benchmarks and
+    /// tests compare the two this way without touching other threads).
+    /// </summary>
+    public static bool UseGemm { get => useGemm; set => useGemm = value; }
+    [ThreadStatic] static bool useGemm;
+
+    /// <summary>
     /// Nearest centers per point the balanced auction may choose among. 16 of K leaves room to move points out of
     /// crowded regions while keeping the auction's memory at N x 16 (index, cost) pairs; a point left without a place
     /// among its candidates takes its nearest center with room, computed exactly.
@@ -146,6 +154,19 @@ public static class KMeans
         int n = points.Rows, k = centers.Length / points.Columns;
         var assignment = new int[n];
         var distances = new float[n];
+        if (NearestCenterKernel.IsSupported && !UseGemm)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+            var packed = new NearestCenterKernel.PackedCenters(centers, points.Columns);
+            var buffer = points.Array is not null ? [] : new float[(long)Math.Min(chunkRows, n) * points.Columns]; // in memory: read in place
+            for (int start = 0; start < n; start += chunkRows)
+            {
+                int rows = Math.Min(chunkRows, n - start);
+                NearestCenterKernel.Nearest(points.Read(start, rows, buffer), packed, assignment.AsSpan(start, rows), distances.AsSpan(start, rows), get_num_threads(), sums);
+                ThrowOnNonFinite(distances.AsSpan(start, rows), start);
+            }
+            return (assignment, distances);
+        }
         using var scope = NewDisposeScope();
         var sumsTensor = sums is null ? null : zeros(k, points.Columns);
         Scan(points, centers, chunkRows, (start, x, partial) =>
