@@ -170,6 +170,7 @@ public static unsafe class NearestCenterKernel
     }
 
     /// <summary>The largest of <paramref name="count"/> (a multiple of 16) scores and its index, the first on ties.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static (float Value, int Index) Largest(float* scores, int count)
     {
         var best = Vector512.Load(scores);
