@@ -23,11 +23,11 @@ public sealed class BatchLoader : IDisposable
     readonly TrainingData _data;
     readonly int _batchSize, _seed, _first, _until;
     readonly RandomResizedCrop? _crop;
-    readonly TaskCompletionSource<Batch>[] _batches;
+    readonly TaskCompletionSource<Batch>[] _ring; // step s is in _ring[(s - first) % Capacity]: at most Capacity steps are out
     readonly SemaphoreSlim _slots = new(Capacity);
     readonly CancellationTokenSource _stop = new();
     readonly Thread[] _workers;
-    int _nextToPrepare;
+    int _nextToPrepare, _nextToTake;
 
     /// <summary>Starts <paramref name="workers"/> threads preparing the batches of steps
     /// <paramref name="firstStep"/>..<paramref name="untilStep"/>-1.</summary>
@@ -44,10 +44,10 @@ public sealed class BatchLoader : IDisposable
         _crop = cropScale < 1 ? new RandomResizedCrop { MinScale = cropScale }.Validate() : null;
         _first = firstStep;
         _until = untilStep;
-        _batches = new TaskCompletionSource<Batch>[untilStep - firstStep];
-        for (int i = 0; i < _batches.Length; i++) _batches[i] = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        _nextToPrepare = firstStep;
-        _workers = new Thread[Math.Min(workers, Math.Max(1, _batches.Length))];
+        _ring = new TaskCompletionSource<Batch>[Capacity];
+        for (int i = 0; i < _ring.Length; i++) _ring[i] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _nextToPrepare = _nextToTake = firstStep;
+        _workers = new Thread[Math.Min(workers, Math.Max(1, untilStep - firstStep))];
         for (int w = 0; w < _workers.Length; w++)
         {
             _workers[w] = new Thread(Work) { IsBackground = true, Name = $"mode-batches-{w}" };
@@ -59,10 +59,14 @@ public sealed class BatchLoader : IDisposable
     public Batch Take(int step)
     {
         if (step < _first || step >= _until) throw new ArgumentOutOfRangeException(nameof(step), step, $"must lie in {_first}..{_until - 1}");
-        var task = _batches[step - _first].Task;
+        if (step != _nextToTake) throw new InvalidOperationException($"batches are taken in step order: step {_nextToTake} comes next, not {step}");
+        int slot = (step - _first) % Capacity;
+        var task = _ring[slot].Task;
         try { task.Wait(_stop.Token); }
         catch (AggregateException e) when (e.InnerException is not null) { throw e.InnerException; }
-        _batches[step - _first] = null!; // let the arrays go once used
+        // The slot passes to step + Capacity: a fresh promise, published to its worker by the semaphore's release.
+        _ring[slot] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _nextToTake++;
         _slots.Release();
         return task.Result;
     }
@@ -78,7 +82,7 @@ public sealed class BatchLoader : IDisposable
                 _slots.Wait(token);
                 int step = Interlocked.Increment(ref _nextToPrepare) - 1;
                 if (step >= _until) return;
-                var slot = _batches[step - _first];
+                var slot = _ring[(step - _first) % Capacity];
                 try { slot.SetResult(Prepare(sampler, step)); }
                 catch (Exception e) { slot.SetException(e); }
             }

@@ -50,6 +50,16 @@ public class BatchLoaderTests
     }
 
     [Fact]
+    public void BatchesAreTakenInStepOrder()
+    {
+        var (data, _) = SyntheticPairs.Data(32);
+        using var loader = new BatchLoader(data, 16, 3, 0.9, 5, 20, workers: 2);
+        Assert.Equal(5, loader.Take(5).Step);
+        Assert.Throws<InvalidOperationException>(() => loader.Take(7)); // a skipped step would get another step's batch
+        Assert.Equal(6, loader.Take(6).Step);
+    }
+
+    [Fact]
     public void TrainingThatThrowsStopsItsWorkers()
     {
         var (data, tokenizer) = SyntheticPairs.Data(64);
