@@ -133,9 +133,10 @@ public static class KMeans
     }
 
     /// <summary>
-    /// Nearest center of every point by squared euclidean distance, ||x||^2 - 2 x.c + ||c||^2. The center norms are
-    /// computed once; each chunk of <paramref name="chunkRows"/> points costs one GEMM fused with the norm add
-    /// (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
+    /// Nearest center of every point by squared euclidean distance, ||x||^2 - 2 x.c + ||c||^2, chunk by chunk of
+    /// <paramref name="chunkRows"/> points. Where the CPU has AVX-512, <see cref="NearestCenterKernel"/> does each
+    /// chunk without writing any points x centers matrix; elsewhere each chunk costs one libtorch GEMM fused with the
+    /// norm add (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
     /// </summary>
     public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)
     {
