@@ -321,4 +321,3 @@ static void TrainThroughput(string preset, int threads, int warmup, int steps, i
     Console.WriteLine($"libtorch_config_begin\n{MoDE.Bench.LibTorchConfig.Show()}\nlibtorch_config_end");
     Console.WriteLine($"pairs_per_s {batch * steps / seconds:F1} steps {steps} seconds {seconds:F3} batch {batch} preset {preset}");
 }
-
