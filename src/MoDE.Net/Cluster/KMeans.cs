@@ -34,8 +34,8 @@ public static class KMeans
     public const int DefaultChunkRows = 16_384;
 
     /// <summary>
-    /// False (the default): nearest centers come from <see cref="NearestCenterKernel"/> where the CPU has AVX-512, and
-    /// from the libtorch GEMM elsewhere. True forces the GEMM for calls made on the setting thread (benchmarks and
+    /// False (the default): nearest centers come from <see cref="NearestCenterKernel"/> where the CPU has AVX-512 or
+    /// AVX2 with FMA, and from the libtorch GEMM elsewhere. True forces the GEMM for calls made on the setting thread (benchmarks and
     /// tests compare the two this way without touching other threads).
     /// </summary>
     public static bool UseGemm { get => useGemm; set => useGemm = value; }
@@ -134,8 +134,8 @@ public static class KMeans
 
     /// <summary>
     /// Nearest center of every point by squared euclidean distance, ||x||^2 - 2 x.c + ||c||^2, chunk by chunk of
-    /// <paramref name="chunkRows"/> points. Where the CPU has AVX-512, <see cref="NearestCenterKernel"/> does each
-    /// chunk without writing any points x centers matrix; elsewhere each chunk costs one libtorch GEMM fused with the
+    /// <paramref name="chunkRows"/> points. Where the CPU has AVX-512 or AVX2, <see cref="NearestCenterKernel"/> does
+    /// each chunk without writing any points x centers matrix; elsewhere each chunk costs one libtorch GEMM fused with the
     /// norm add (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
     /// </summary>
     public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)

@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace MoDE.Cluster;
 
 /// <summary>
-/// The nearest center of each point by squared euclidean distance, in one AVX-512 pass that never writes the
-/// points x centers matrix: a register-blocked tile of 12 points by 32 centers accumulates x.c - ||c||^2 / 2 in
-/// 24 vector registers over all dimensions, and the row-wise best is taken while the tile is still in L1. The
+/// The nearest center of each point by squared euclidean distance, in one pass that never writes the points x
+/// centers matrix: a register-blocked tile of 12 points by 32 centers accumulates x.c - ||c||^2 / 2 in 24 AVX-512
+/// registers over all dimensions (on AVX2 + FMA CPUs, as four 6 x 16 quarters of 12 registers each), and the
+/// row-wise best is taken while the tile is still in L1. The
 /// points of a block are packed dimension-major (one broadcast per point and dimension), the centers in panels of
 /// 32 (two vector loads per dimension); a group of 256 centers stays in L2 while every tile of the block passes
 /// over it. This is what scikit-learn's Lloyd step does with small BLAS calls, without the BLAS: libtorch's
@@ -15,8 +16,12 @@ namespace MoDE.Cluster;
 /// </summary>
 public static unsafe class NearestCenterKernel
 {
-    /// <summary>Whether this CPU runs the kernel; where it does not, <see cref="KMeans"/> uses the libtorch GEMM.</summary>
-    public static bool IsSupported => Avx512F.IsSupported;
+    /// <summary>Whether this CPU runs the kernel (AVX-512, or AVX2 with FMA); where it does not, <see cref="KMeans"/>
+    /// uses the libtorch GEMM.</summary>
+    public static bool IsSupported => VectorBits > 0;
+
+    /// <summary>The vector width the kernel uses by default on this CPU: 512, 256, or 0 where it cannot run.</summary>
+    public static int VectorBits { get; } = Avx512F.IsSupported ? 512 : Avx2.IsSupported && Fma.IsSupported ? 256 : 0;
 
     const int TileRows = 12;          // points per tile: 12 x 2 accumulators + 2 center vectors + 1 broadcast of 32 registers
     const int PanelColumns = 32;      // centers per panel: two 16-float vectors
@@ -60,12 +65,16 @@ public static unsafe class NearestCenterKernel
     /// <summary>
     /// Nearest center and squared distance of each of the rows of <paramref name="points"/> (rows x dimension),
     /// on up to <paramref name="threads"/> threads. With <paramref name="sums"/> (K x dimension), adds each point
-    /// to its center's sum. Ties go to the lower center index.
+    /// to its center's sum. Ties go to the lower center index. <paramref name="vectorBits"/> 256 runs the AVX2 code
+    /// on an AVX-512 CPU too (0: <see cref="VectorBits"/>).
     /// </summary>
     public static void Nearest(ReadOnlySpan<float> points, PackedCenters centers, Span<int> assignment, Span<float> distances,
-                               int threads, float[]? sums = null)
+                               int threads, float[]? sums = null, int vectorBits = 0)
     {
-        if (!IsSupported) throw new PlatformNotSupportedException("the nearest-center kernel needs AVX-512");
+        if (vectorBits == 0) vectorBits = VectorBits;
+        bool wide = vectorBits == 512;
+        if (wide ? !Avx512F.IsSupported : vectorBits != 256 || !(Avx2.IsSupported && Fma.IsSupported))
+            throw new PlatformNotSupportedException($"the nearest-center kernel cannot run {vectorBits}-bit code on this CPU (it needs AVX-512, or AVX2 with FMA)");
         int d = centers.Dimension, rows = points.Length / d;
         if (points.Length != rows * d) throw new ArgumentException($"{points.Length} floats are not rows of {d}", nameof(points));
         if (assignment.Length < rows || distances.Length < rows) throw new ArgumentException("assignment and distances need one entry per row");
@@ -81,7 +90,7 @@ public static unsafe class NearestCenterKernel
             Parallel.For(0, blocks, options, () => new Workspace(d), (block, _, work) =>
             {
                 int start = block * blockRows, count = Math.Min(blockRows, rows - start);
-                Block((float*)pointsAt + (long)start * d, count, centers, work, (int*)assignmentAt + start, (float*)distancesAt + start);
+                Block((float*)pointsAt + (long)start * d, count, centers, work, (int*)assignmentAt + start, (float*)distancesAt + start, wide);
                 return work;
             }, _ => { });
             if (sums is null) return;
@@ -112,7 +121,7 @@ public static unsafe class NearestCenterKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Block(float* points, int count, PackedCenters centers, Workspace work, int* assignment, float* distances)
+    static void Block(float* points, int count, PackedCenters centers, Workspace work, int* assignment, float* distances, bool wide)
     {
         int d = centers.Dimension, tiles = (count + TileRows - 1) / TileRows;
         const int groupWidth = GroupPanels * PanelColumns;
@@ -148,13 +157,18 @@ public static unsafe class NearestCenterKernel
                     for (int q = 0; q < groupPanels; q++)
                     {
                         int panel = firstPanel + q;
-                        Tile(tile, panels + (long)panel * d * PanelColumns, bias + panel * PanelColumns, d, scores + q * PanelColumns, groupWidth);
+                        float* b = panels + (long)panel * d * PanelColumns, z = bias + panel * PanelColumns, into = scores + q * PanelColumns;
+                        if (wide) Tile(tile, b, z, d, into, groupWidth);
+                        else
+                            for (int r = 0; r < TileRows; r += 6)
+                                for (int c = 0; c < PanelColumns; c += 16)
+                                    Quarter(tile + r, b + c, z + c, d, into + r * groupWidth + c, groupWidth);
                     }
                     int rowsHere = Math.Min(TileRows, count - t * TileRows), width = groupPanels * PanelColumns;
                     for (int r = 0; r < rowsHere; r++)
                     {
                         int slot = t * TileRows + r;
-                        var (best, at) = Largest(scores + r * groupWidth, width);
+                        var (best, at) = wide ? Largest(scores + r * groupWidth, width) : LargestAvx2(scores + r * groupWidth, width);
                         if (best > work.Best[slot]) { work.Best[slot] = best; work.BestIndex[slot] = firstPanel * PanelColumns + at; }
                     }
                 }
@@ -231,5 +245,58 @@ public static unsafe class NearestCenterKernel
         c90.Store(scores); c91.Store(scores + 16); scores += stride;
         ca0.Store(scores); ca1.Store(scores + 16); scores += stride;
         cb0.Store(scores); cb1.Store(scores + 16);
+    }
+
+    /// <summary><see cref="Largest"/> with 8-float vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static (float Value, int Index) LargestAvx2(float* scores, int count)
+    {
+        var best = Vector256.Load(scores);
+        var bestIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var index = bestIndex;
+        var step = Vector256.Create(8);
+        for (int c = 8; c < count; c += 8)
+        {
+            index += step;
+            var value = Vector256.Load(scores + c);
+            var greater = Vector256.GreaterThan(value, best).AsInt32();
+            best = Vector256.Max(best, value);
+            bestIndex = Vector256.ConditionalSelect(greater, index, bestIndex);
+        }
+        float top = best.ToScalar();
+        for (int lane = 1; lane < 8; lane++) top = MathF.Max(top, best.GetElement(lane));
+        int first = int.MaxValue;
+        for (int lane = 0; lane < 8; lane++)
+            if (best.GetElement(lane) == top) first = Math.Min(first, bestIndex.GetElement(lane));
+        return (top, first);
+    }
+
+    /// <summary>
+    /// AVX2 + FMA: scores[r][0..16) = bias + sum over j of a[j][r] * b[j][0..16) for 6 rows of a packed 12-row tile and
+    /// 16 columns of a 32-column panel (12 accumulators, 2 center vectors and a broadcast fill 15 of the 16 registers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Quarter(float* a, float* b, float* bias, int d, float* scores, int stride)
+    {
+        var z0 = Vector256.Load(bias);
+        var z1 = Vector256.Load(bias + 8);
+        Vector256<float> c00 = z0, c01 = z1, c10 = z0, c11 = z1, c20 = z0, c21 = z1, c30 = z0, c31 = z1, c40 = z0, c41 = z1, c50 = z0, c51 = z1;
+        for (int j = 0; j < d; j++, a += TileRows, b += PanelColumns)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+        }
+        c00.Store(scores); c01.Store(scores + 8); scores += stride;
+        c10.Store(scores); c11.Store(scores + 8); scores += stride;
+        c20.Store(scores); c21.Store(scores + 8); scores += stride;
+        c30.Store(scores); c31.Store(scores + 8); scores += stride;
+        c40.Store(scores); c41.Store(scores + 8); scores += stride;
+        c50.Store(scores); c51.Store(scores + 8);
     }
 }

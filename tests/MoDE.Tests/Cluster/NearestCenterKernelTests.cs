@@ -9,19 +9,23 @@ public class NearestCenterKernelTests
     /// centers not a multiple of the 32-center panel or the 256-center group, odd dimensions.
     /// </summary>
     [Theory]
-    [InlineData(1, 1, 3)]
-    [InlineData(13, 31, 7)]
-    [InlineData(241, 33, 16)]
-    [InlineData(500, 257, 40)]
-    [InlineData(1000, 600, 384)]
-    public void FindsTheNearestCenterAndItsSquaredDistance(int rows, int k, int dimension)
+    [InlineData(1, 1, 3, 512)]
+    [InlineData(13, 31, 7, 512)]
+    [InlineData(241, 33, 16, 512)]
+    [InlineData(500, 257, 40, 512)]
+    [InlineData(1000, 600, 384, 512)]
+    [InlineData(1, 1, 3, 256)]
+    [InlineData(13, 31, 7, 256)]
+    [InlineData(500, 257, 40, 256)]
+    [InlineData(1000, 600, 384, 256)]
+    public void FindsTheNearestCenterAndItsSquaredDistance(int rows, int k, int dimension, int vectorBits)
     {
-        if (!NearestCenterKernel.IsSupported) return; // no AVX-512 here: KMeans uses the GEMM path, tested elsewhere
+        if (vectorBits > NearestCenterKernel.VectorBits) return; // not on this CPU: KMeans uses narrower code or the GEMM path
         var points = KMeansTests.Blobs(rows, dimension, 5, seed: rows);
         var centers = KMeansTests.Blobs(k, dimension, Math.Max(1, k / 2), seed: k + 1000);
         var assignment = new int[rows];
         var distances = new float[rows];
-        NearestCenterKernel.Nearest(points, new NearestCenterKernel.PackedCenters(centers, dimension), assignment, distances, threads: 2);
+        NearestCenterKernel.Nearest(points, new NearestCenterKernel.PackedCenters(centers, dimension), assignment, distances, threads: 2, vectorBits: vectorBits);
         for (int i = 0; i < rows; i++)
         {
             var exact = Enumerable.Range(0, k).Select(c => SquaredDistance(points, i, centers, c, dimension)).ToArray();
@@ -58,6 +62,27 @@ public class NearestCenterKernelTests
             Assert.Equal(expected[i], one[i], 1e-3);
             Assert.Equal(expected[i], two[i], 1e-3);
         }
+    }
+
+    [Fact]
+    public void TheAvx2CodeGivesBitIdenticalResults()
+    {
+        if (NearestCenterKernel.VectorBits < 512) return; // needs both widths on one CPU
+        const int rows = 700, k = 300, dimension = 48;
+        var points = KMeansTests.Blobs(rows, dimension, 7, seed: 11);
+        var packed = new NearestCenterKernel.PackedCenters(KMeansTests.Blobs(k, dimension, 50, seed: 12), dimension);
+        (int[], float[]) Run(int bits)
+        {
+            var assignment = new int[rows];
+            var distances = new float[rows];
+            NearestCenterKernel.Nearest(points, packed, assignment, distances, threads: 2, vectorBits: bits);
+            return (assignment, distances);
+        }
+        var (wideAssignment, wideDistances) = Run(512);
+        var (narrowAssignment, narrowDistances) = Run(256);
+        // Each score is the same chain of fused multiply-adds over the dimensions in the same order, lane by lane.
+        Assert.Equal(wideAssignment, narrowAssignment);
+        Assert.Equal(wideDistances, narrowDistances);
     }
 
     [Fact]
