@@ -8,11 +8,11 @@ namespace MoDE.Cluster;
 /// The nearest center of each point by squared euclidean distance, in one pass that never writes the points x
 /// centers matrix: a register-blocked tile of 12 points by 32 centers accumulates x.c - ||c||^2 / 2 in 24 AVX-512
 /// registers over all dimensions (on AVX2 + FMA CPUs, as four 6 x 16 quarters of 12 registers each), and the
-/// row-wise best is taken while the tile is still in L1. The
-/// points of a block are packed dimension-major (one broadcast per point and dimension), the centers in panels of
-/// 32 (two vector loads per dimension); a group of 256 centers stays in L2 while every tile of the block passes
-/// over it. This is what scikit-learn's Lloyd step does with small BLAS calls, without the BLAS: libtorch's
-/// float32 GEMM on this machine's AMD CPU runs AVX2 code at about half the AVX-512 rate (docs/benchmarks.md).
+/// row-wise best is taken while the tile is still in L1. The points of a block are packed dimension-major (one
+/// broadcast per point and dimension), the centers in panels of 32 (two vector loads per dimension); a group of 256
+/// centers stays in L2 while every tile of the block passes over it. This is what scikit-learn's Lloyd step does with
+/// small BLAS calls, without the BLAS: libtorch's float32 GEMM on the project's AMD CPU runs AVX2 code at about half
+/// the AVX-512 rate, and writes and rereads the score matrix (docs/benchmarks.md).
 /// </summary>
 public static unsafe class NearestCenterKernel
 {
