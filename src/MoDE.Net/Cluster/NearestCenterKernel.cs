@@ -168,7 +168,7 @@ public static unsafe class NearestCenterKernel
                     for (int r = 0; r < rowsHere; r++)
                     {
                         int slot = t * TileRows + r;
-                        var (best, at) = wide ? Largest(scores + r * groupWidth, width) : LargestAvx2(scores + r * groupWidth, width);
+                        var (best, at) = Largest(scores + r * groupWidth, width);
                         if (best > work.Best[slot]) { work.Best[slot] = best; work.BestIndex[slot] = firstPanel * PanelColumns + at; }
                     }
                 }
@@ -181,30 +181,6 @@ public static unsafe class NearestCenterKernel
                 distances[i] = MathF.Max(0, norm - 2 * work.Best[i]);
             }
         }
-    }
-
-    /// <summary>The largest of <paramref name="count"/> (a multiple of 16) scores and its index, the first on ties.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static (float Value, int Index) Largest(float* scores, int count)
-    {
-        var best = Vector512.Load(scores);
-        var bestIndex = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var index = bestIndex;
-        var step = Vector512.Create(16);
-        for (int c = 16; c < count; c += 16)
-        {
-            index += step;
-            var value = Vector512.Load(scores + c);
-            var greater = Vector512.GreaterThan(value, best).AsInt32();
-            best = Vector512.Max(best, value);
-            bestIndex = Vector512.ConditionalSelect(greater, index, bestIndex);
-        }
-        float top = Vector512.Max(best, best).ToScalar();
-        for (int lane = 1; lane < 16; lane++) top = MathF.Max(top, best.GetElement(lane));
-        int first = int.MaxValue;
-        for (int lane = 0; lane < 16; lane++)
-            if (best.GetElement(lane) == top) first = Math.Min(first, bestIndex.GetElement(lane));
-        return (top, first);
     }
 
     /// <summary>scores[r][0..32) = bias + sum over j of a[j][r] * b[j][0..32), for the 12 rows of a packed tile.</summary>
@@ -247,9 +223,12 @@ public static unsafe class NearestCenterKernel
         cb0.Store(scores); cb1.Store(scores + 16);
     }
 
-    /// <summary><see cref="Largest"/> with 8-float vectors.</summary>
+    /// <summary>
+    /// The largest of <paramref name="count"/> (a multiple of 8) scores and its index, the first on ties. 8-float
+    /// vectors serve both widths: this runs once per point and 256 centers, next to 256 x d multiply-adds.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static (float Value, int Index) LargestAvx2(float* scores, int count)
+    static (float Value, int Index) Largest(float* scores, int count)
     {
         var best = Vector256.Load(scores);
         var bestIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
