@@ -1,4 +1,4 @@
-using MoDE.Data;
+using MoDE.Data.Synthetic;
 
 /// <summary>
 /// A seeded mix of web-like captions with realistic lengths: the built-in synthetic captions (short alt-text)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MoDE.Cluster;
+using MoDE.Data.Ingest;
 using MoDE.Data;
 using MoDE.Embed;
 
@@ -100,8 +101,8 @@ static void IngestDecode(int count)
 // bench/kmeans_peers.py, which runs faiss and scikit-learn on the same files): seconds per iteration, objective.
 static void KMeansFit(string folder, int k, int iterations)
 {
-    var (points, n, dimension) = MoDE.Run.Npy.ReadMatrix(Path.Combine(folder, "points.npy"));
-    var (init, kInit, _) = MoDE.Run.Npy.ReadMatrix(Path.Combine(folder, "init.npy"));
+    var (points, n, dimension) = MoDE.Storage.Npy.ReadMatrix(Path.Combine(folder, "points.npy"));
+    var (init, kInit, _) = MoDE.Storage.Npy.ReadMatrix(Path.Combine(folder, "init.npy"));
     if (kInit != k) throw new ArgumentException($"init.npy holds {kInit} centers, asked for k = {k}");
     var options = new KMeansOptions
     {
@@ -207,16 +208,16 @@ static void TwoStep(int n)
         }
         KMeans.Normalize(points, dimension);
         parts.Add(Path.Combine(folder, $"part{parts.Count:D4}.npy"));
-        MoDE.Run.Npy.Write(parts[^1], points, rows, dimension);
+        MoDE.Storage.Npy.Write(parts[^1], points, rows, dimension);
     }
     string file = Path.Combine(folder, "captions.npy");
-    MoDE.Run.Npy.ConcatenateRows(file, parts, dimension);
+    MoDE.Storage.Npy.ConcatenateRows(file, parts, dimension);
     parts.ForEach(File.Delete);
     GC.Collect();
     long before = Process.GetCurrentProcess().WorkingSet64;
     var options = new ClusterOptions { FineClusters = 1024, CoarseClusters = 4 };
     var clock = Stopwatch.StartNew();
-    using var embeddings = MoDE.Run.NpyMatrix.Open(file);
+    using var embeddings = MoDE.Storage.NpyMatrix.Open(file);
     var hierarchy = ClusterHierarchy.Fit(embeddings, options);
     double seconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"two-step clustering of {n:N0} x {dimension} memory-mapped from {file} ({new FileInfo(file).Length / (1 << 20)} MiB), " +
@@ -231,14 +232,14 @@ static void TwoStep(int n)
 // caption mix, then the stage; prints the peak working set.
 static void EmbedRss(int count)
 {
-    var run = new MoDE.Run.RunLayout(Directory.CreateTempSubdirectory("mode-embed-rss").FullName);
+    var run = new MoDE.Storage.RunLayout(Directory.CreateTempSubdirectory("mode-embed-rss").FullName);
     var captions = CaptionMix.Generate(count);
     Directory.CreateDirectory(Path.GetDirectoryName(run.Pairs)!);
     using (var writer = new StreamWriter(run.Pairs))
         for (int i = 0; i < captions.Count; i++)
             writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = $"p{i}", caption = captions[i] }));
     captions = null;
-    MoDE.Run.StageMarker.MarkDone(run, IngestStage.Name, new { Pairs = count });
+    MoDE.Storage.StageMarker.MarkDone(run, IngestStage.Name, new { Pairs = count });
     var clock = Stopwatch.StartNew();
     EmbedStage.Run(run, new EmbedOptions(), Console.Out);
     Console.WriteLine($"embed-rss: {count} captions in {clock.Elapsed.TotalSeconds:F0} s, peak working set " +
@@ -302,7 +303,7 @@ static void KMeansAssign(int count)
 // 2,048-token vocabulary. WARMUP steps untimed, then STEPS timed; prints parseable lines for bench/train_peers.py.
 static void TrainThroughput(string preset, int threads, int warmup, int steps, int batch)
 {
-    const int vocab = MoDE.Train.CaptionTokenizer.DefaultVocabSize, context = 32, size = 32;
+    const int vocab = MoDE.Tokenizer.CaptionTokenizer.DefaultVocabSize, context = 32, size = 32;
     int count = 4 * batch; // a few batches' worth of pairs, so the sampler gathers rows as in a real run
     var random = new Random(1);
     var pixels = new byte[count * size * size * ImageSet.Channels];
@@ -314,10 +315,10 @@ static void TrainThroughput(string preset, int threads, int warmup, int steps, i
         tokens[i] = new long[context];
         int n = random.Next(4, context - 1);          // caption tokens between start and end
         tokens[i][0] = vocab - 2;                     // start of text
-        for (int j = 1; j <= n; j++) tokens[i][j] = random.Next(MoDE.Train.CaptionTokenizer.SpecialTokenCount, vocab - 2);
+        for (int j = 1; j <= n; j++) tokens[i][j] = random.Next(MoDE.Tokenizer.CaptionTokenizer.SpecialTokenCount, vocab - 2);
         tokens[i][n + 1] = vocab - 1;                 // end of text: the largest id
     }
-    var config = MoDE.Train.ClipConfig.Resolve(preset, vocab, size);
+    var config = MoDE.Model.ClipConfig.Resolve(preset, vocab, size);
     var options = new MoDE.Train.TrainOptions { BatchSize = batch, Threads = threads, WarmupSteps = 1, TotalSteps = warmup + steps };
     using var state = MoDE.Train.TrainState.Create(config, options);
     var data = MoDE.Train.TrainingData.All(images, tokens);

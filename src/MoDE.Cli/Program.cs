@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Import;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Report;
@@ -9,6 +10,7 @@ using MoDE.Route;
 using MoDE.Run;
 using MoDE.Slurm;
 using MoDE.Split;
+using MoDE.Storage;
 using MoDE.Train;
 
 // mode: the MoDE pipeline from the command line. Every verb reads and writes one run directory; `run` does

@@ -1,8 +1,8 @@
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
-using MoDE.Run;
 using MoDE.Split;
+using MoDE.Storage;
 using MoDE.Tests.Run;
 
 namespace MoDE.Tests;

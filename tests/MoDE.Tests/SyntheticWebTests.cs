@@ -1,4 +1,4 @@
-using MoDE.Data;
+using MoDE.Data.Synthetic;
 using Xunit;
 
 namespace MoDE.Tests;

@@ -1,4 +1,5 @@
 using MoDE.Run;
+using MoDE.Storage;
 using MoDE.Tests.Run;
 
 namespace MoDE.Tests;

@@ -1,4 +1,5 @@
 using TorchSharp;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Tests;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Cluster;
 

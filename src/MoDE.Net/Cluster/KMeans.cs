@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using MoDE.Run;
+using MoDE.Storage;
 using TorchSharp;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Cluster;

@@ -1,6 +1,6 @@
 using MoDE.Data;
 using MoDE.Embed;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Cluster;
 

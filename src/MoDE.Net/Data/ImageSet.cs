@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Data;
 

@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using MoDE.Run;
+using System.Text;
+using MoDE.Storage;
 
 namespace MoDE.Data;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Data;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using MoDE.Data.Ingest;
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Embed;
 

@@ -2,7 +2,8 @@ using MoDE.Cluster;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Route;
-using MoDE.Run;
+using MoDE.Storage;
+using MoDE.Tokenizer;
 using MoDE.Train;
 
 namespace MoDE.Eval;

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using MoDE.Run;
+using System.Text;
+using MoDE.Storage;
 
 namespace MoDE.Eval;
 

@@ -1,4 +1,5 @@
-using MoDE.Train;
+using MoDE.Model;
+using MoDE.Tokenizer;
 
 namespace MoDE.Eval;
 

@@ -1,6 +1,7 @@
 using MoDE.Data;
+using MoDE.Model;
 using MoDE.Route;
-using MoDE.Train;
+using MoDE.Tokenizer;
 
 namespace MoDE.Eval;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MoDE.Train;
 
 namespace MoDE.Report;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MoDE.Cluster;
 using MoDE.Eval;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Report;
 

@@ -1,8 +1,9 @@
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Split;
+using MoDE.Storage;
 using MoDE.Train;
 
 namespace MoDE.Run;

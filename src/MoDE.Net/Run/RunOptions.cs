@@ -1,5 +1,6 @@
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Ingest;
+using MoDE.Data.Synthetic;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Split;

@@ -1,5 +1,6 @@
 using MoDE.Slurm;
 using MoDE.Split;
+using MoDE.Storage;
 
 namespace MoDE.Run;
 

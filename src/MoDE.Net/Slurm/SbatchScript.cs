@@ -1,5 +1,6 @@
 using System.Text;
-using MoDE.Run;
+using MoDE.Data.Synthetic;
+using MoDE.Storage;
 
 namespace MoDE.Slurm;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Ingest;
+using MoDE.Data.Synthetic;
 using MoDE.Embed;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Slurm;
 

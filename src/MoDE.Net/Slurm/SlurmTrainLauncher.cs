@@ -1,6 +1,7 @@
 using System.Text.Json;
-using MoDE.Run;
+using MoDE.Data.Synthetic;
 using MoDE.Split;
+using MoDE.Storage;
 using MoDE.Train;
 
 namespace MoDE.Slurm;

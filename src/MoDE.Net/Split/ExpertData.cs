@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MoDE.Cluster;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Split;
 

@@ -1,4 +1,5 @@
 using MoDE.Data;
+using MoDE.Model;
 
 namespace MoDE.Train;
 

@@ -1,4 +1,6 @@
+using MoDE.Model;
 using TorchSharp;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Train;

@@ -1,3 +1,5 @@
+using MoDE.Report;
+
 namespace MoDE.Train;
 
 /// <summary>

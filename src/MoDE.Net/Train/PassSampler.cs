@@ -1,3 +1,5 @@
+using MoDE.Storage;
+
 namespace MoDE.Train;
 
 /// <summary>

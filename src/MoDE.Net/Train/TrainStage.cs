@@ -1,6 +1,8 @@
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Model;
 using MoDE.Split;
+using MoDE.Storage;
+using MoDE.Tokenizer;
 
 namespace MoDE.Train;
 

@@ -1,7 +1,10 @@
 using System.Text.Json;
-using MoDE.Run;
-using TorchSharp;
+using MoDE.Cluster;
+using MoDE.Model;
+using MoDE.Storage;
 using TorchSharp.Modules;
+using TorchSharp;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Train;

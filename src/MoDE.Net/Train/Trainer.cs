@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MoDE.Data;
 using TorchSharp;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Train;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Train;
 

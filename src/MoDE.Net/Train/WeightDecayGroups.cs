@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+
 using static TorchSharp.torch.nn;
 
 namespace MoDE.Train;

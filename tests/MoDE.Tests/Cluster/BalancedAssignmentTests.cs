@@ -1,5 +1,5 @@
 using MoDE.Cluster;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Tests.Cluster;
 

@@ -38,7 +38,7 @@ public class ClusterHierarchyTests
     {
         var points = KMeansTests.Blobs(800, 8, 6, seed: 22);
         var h = ClusterHierarchy.Fit(points, 8, new ClusterOptions { FineClusters = 12, CoarseClusters = 3, FineIterations = 5, CoarseIterations = 10 });
-        var run = new MoDE.Run.RunLayout(Directory.CreateTempSubdirectory("mode-hierarchy").FullName);
+        var run = new MoDE.Storage.RunLayout(Directory.CreateTempSubdirectory("mode-hierarchy").FullName);
         h.Save(run);
         var loaded = ClusterHierarchy.Load(run);
         Assert.Equal(h.FineAssignment, loaded.FineAssignment);

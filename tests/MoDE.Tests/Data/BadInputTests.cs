@@ -1,7 +1,8 @@
 using System.Formats.Tar;
 using System.Text;
+using MoDE.Data.Ingest;
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Storage;
 using SkiaSharp;
 
 namespace MoDE.Tests.Data;

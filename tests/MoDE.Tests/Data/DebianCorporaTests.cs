@@ -1,5 +1,7 @@
+using MoDE.Data.Import;
+using MoDE.Data.Ingest;
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Storage;
 
 namespace MoDE.Tests.Data;
 

@@ -1,5 +1,5 @@
-using MoDE.Data;
-using MoDE.Run;
+using MoDE.Data.Ingest;
+using MoDE.Storage;
 using SkiaSharp;
 
 namespace MoDE.Tests.Data;

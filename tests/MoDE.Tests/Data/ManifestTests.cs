@@ -1,5 +1,6 @@
 using MoDE.Data;
-using MoDE.Run;
+using MoDE.Data.Ingest;
+using MoDE.Storage;
 using Parquet.Serialization;
 using SkiaSharp;
 

@@ -1,6 +1,6 @@
-using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
-using MoDE.Run;
+using MoDE.Storage;
 using MoDE.Tests.Run;
 
 namespace MoDE.Tests.Embed;

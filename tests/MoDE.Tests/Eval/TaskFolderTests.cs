@@ -2,6 +2,7 @@ using MoDE.Cluster;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Route;
+using MoDE.Tests;
 using SkiaSharp;
 
 namespace MoDE.Tests.Eval;

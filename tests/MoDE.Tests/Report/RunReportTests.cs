@@ -1,4 +1,5 @@
 using MoDE.Report;
+using MoDE.Tests;
 
 namespace MoDE.Tests.Report;
 

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Synthetic;
 using MoDE.Run;
-using MoDE.Train;
+using MoDE.Storage;
 using MoDE.Tests.Train;
+using MoDE.Train;
 
 namespace MoDE.Tests.Run;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using MoDE.Cluster;
-using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Run;
 using MoDE.Slurm;
+using MoDE.Storage;
 using MoDE.Tests.Run;
 using Xunit.Abstractions;
 

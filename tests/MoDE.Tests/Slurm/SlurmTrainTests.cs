@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using MoDE.Cluster;
 using MoDE.Run;
 using MoDE.Slurm;
+using MoDE.Storage;
 using MoDE.Tests.Run;
+using MoDE.Tests;
 using MoDE.Train;
 using Xunit.Abstractions;
 

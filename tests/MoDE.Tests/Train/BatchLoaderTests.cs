@@ -1,4 +1,7 @@
+using MoDE.Model;
+using MoDE.Tokenizer;
 using MoDE.Train;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Tests.Train;

@@ -1,6 +1,8 @@
-using Xunit;
+using MoDE.Model;
 using MoDE.Train;
 using TorchSharp;
+using Xunit;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Tests.Train;

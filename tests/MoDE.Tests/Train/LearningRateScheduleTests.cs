@@ -1,5 +1,5 @@
-using Xunit;
 using MoDE.Train;
+using Xunit;
 
 namespace MoDE.Tests.Train;
 

@@ -1,6 +1,6 @@
-using Xunit;
 using MoDE.Data;
 using MoDE.Train;
+using Xunit;
 
 namespace MoDE.Tests.Train;
 

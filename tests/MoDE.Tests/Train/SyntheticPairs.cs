@@ -1,4 +1,6 @@
 using MoDE.Data;
+using MoDE.Model;
+using MoDE.Tokenizer;
 using MoDE.Train;
 
 namespace MoDE.Tests.Train;

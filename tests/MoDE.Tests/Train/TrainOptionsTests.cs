@@ -1,5 +1,6 @@
-using Xunit;
+using MoDE.Model;
 using MoDE.Train;
+using Xunit;
 
 namespace MoDE.Tests.Train;
 

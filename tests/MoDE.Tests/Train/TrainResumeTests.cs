@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MoDE.Run;
+using MoDE.Cluster;
+using MoDE.Model;
+using MoDE.Storage;
 using MoDE.Tests.Run;
+using MoDE.Tests;
 using MoDE.Train;
 using Xunit.Abstractions;
 

@@ -1,8 +1,11 @@
-using Xunit;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MoDE.Cluster;
+using MoDE.Model;
 using MoDE.Train;
 using TorchSharp;
+using Xunit;
+
 using static TorchSharp.torch;
 
 namespace MoDE.Tests.Train;

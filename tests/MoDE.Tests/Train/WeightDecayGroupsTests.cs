@@ -1,6 +1,7 @@
-using Xunit;
+using MoDE.Model;
 using MoDE.Train;
 using TorchSharp;
+using Xunit;
 
 namespace MoDE.Tests.Train;
 

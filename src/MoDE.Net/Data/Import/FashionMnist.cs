@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using MoDE.Run;
+using MoDE.Data.Ingest;
+using MoDE.Data;
+using MoDE.Storage;
 using SkiaSharp;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Import;
 
 /// <summary>
 /// Fashion-MNIST (Xiao et al. 2017, MIT; Debian's dataset-fashion-mnist): 28 x 28 grey images of Zalando

@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Import;
 
 /// <summary>Options of the Fashion-MNIST import (<see cref="FashionMnist"/>).</summary>
 public sealed record FashionMnistOptions

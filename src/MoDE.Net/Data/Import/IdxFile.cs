@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Import;
 
 /// <summary>
 /// The IDX format of MNIST and Fashion-MNIST, gzipped or plain: a big-endian magic whose third byte is the

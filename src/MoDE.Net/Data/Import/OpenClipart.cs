@@ -1,6 +1,8 @@
-using MoDE.Run;
+using MoDE.Cluster;
+using MoDE.Data.Ingest;
+using MoDE.Storage;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Import;
 
 /// <summary>
 /// <c>mode import openclipart</c>: Debian's OpenClipart as the run's training pairs, through the same ingest as any

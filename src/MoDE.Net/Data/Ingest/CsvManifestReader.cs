@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// A CSV or TSV manifest (as img2dataset's input or output lists): a header row naming the columns

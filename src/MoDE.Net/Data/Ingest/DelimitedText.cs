@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Records of a CSV (RFC 4180) or TSV file with the line and column where each starts, so that a malformed file

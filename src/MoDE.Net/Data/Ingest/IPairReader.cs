@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Reads one file (a shard, a manifest, a folder) of a source as candidate pairs, in a fixed order. Records it

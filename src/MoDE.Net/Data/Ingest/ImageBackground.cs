@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// What transparent pixels become when an image with alpha is flattened to RGB. White, as a web page shows

@@ -1,6 +1,7 @@
+using MoDE.Data;
 using SkiaSharp;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Decodes one encoded image (JPEG, PNG, WebP, GIF, BMP) into the square RGB pixels of the images file.

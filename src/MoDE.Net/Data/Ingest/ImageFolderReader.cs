@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// A folder of images (.jpg, .jpeg, .png, .webp, .gif, .bmp, searched in subfolders too, in ordinal path order),

@@ -1,8 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using MoDE.Run;
+using System.Text.Json;
+using MoDE.Cluster;
+using MoDE.Storage;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// What an ingest of a real source did: pairs kept, records skipped by <see cref="SkipReason"/> (with the first

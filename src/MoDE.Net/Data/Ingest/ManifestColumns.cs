@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Which columns of a manifest (CSV, TSV, Parquet) hold the key, the image and the caption, found by name as

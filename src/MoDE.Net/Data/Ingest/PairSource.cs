@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Opens a source as readers, one per file, in order: the pattern is expanded (<see cref="ShardPattern"/>) and

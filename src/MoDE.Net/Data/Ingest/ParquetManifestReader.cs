@@ -1,7 +1,7 @@
-using Parquet;
 using Parquet.Schema;
+using Parquet;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// A Parquet manifest: string columns for the caption and either a local image path or, in a binary column, the

@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Expands a source pattern into paths, as WebDataset and open_clip write shard lists:

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Why a record of a source did not become a pair. Every skip is counted under one of these in the ingest

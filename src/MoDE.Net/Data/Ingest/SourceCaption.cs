@@ -1,8 +1,8 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using System.Text;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Turns what a source holds as a caption into the caption of a pair, or the reason there is none. Captions are

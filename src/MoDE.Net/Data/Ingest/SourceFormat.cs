@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using MoDE.Data.Import;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>How the files of a source are laid out. <see cref="Auto"/> tells by extension (.tar/.tar.gz/.tgz,
 /// .csv, .tsv/.tab, .parquet) or, for a folder, by whether it holds .tar shards (else images with sidecar captions).</summary>

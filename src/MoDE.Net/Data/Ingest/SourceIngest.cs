@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using MoDE.Data;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Reads a source (<see cref="PairSource"/>), decodes every image once, in parallel, to the training size

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>Options of an ingest from the user's data (<see cref="SourceIngest"/>) instead of the built-in dataset.</summary>
 public sealed record SourceOptions

@@ -1,4 +1,4 @@
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// One candidate pair as a reader found it, before decoding: a stable id, the caption, and the encoded image,

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 
-namespace MoDE.Data;
+namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// One WebDataset shard (.tar, or .tar.gz / .tgz): members that share a key (the member path up to the first dot

@@ -1,0 +1,48 @@
+using MoDE.Data.Synthetic;
+using MoDE.Data;
+using MoDE.Storage;
+
+namespace MoDE.Data.Ingest;
+
+/// <summary>
+/// Stage 0: the pairs and the zero-shot tasks into the run directory. By default the source is the built-in
+/// synthetic web dataset (a preview sheet of its images is written beside the pairs); with
+/// <see cref="SourceOptions"/> it is the user's data (WebDataset shards, CSV/TSV/Parquet manifests, a folder),
+/// with a report of what was kept and skipped in ingest/report.json. Real sources bring no zero-shot tasks:
+/// import one (<c>mode import fashion-mnist --task-only</c>) or copy task folders into the run.
+/// </summary>
+public static class IngestStage
+{
+    public const string Name = "ingest";
+
+    public static void Run(RunLayout run, SyntheticWebOptions options, TextWriter log)
+    {
+        options.Validate();
+        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("ingest: done already, skipped"); return; }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new ConsoleProgress("ingest", options.Pairs, log);
+        var pairs = SyntheticWeb.GeneratePairs(options, new Progress<int>(done => progress.Report(done)));
+        PairStore.Save(pairs, run.Pairs, run.Images);
+        SyntheticWeb.RenderContactSheet(pairs, run.Preview, perClass: 8);
+        var tasks = SyntheticWeb.GenerateTasks(options);
+        foreach (var task in tasks) TaskStore.Save(task, run.Task(task.Name));
+        StageMarker.MarkDone(run, Name, options);
+        log.WriteLine($"ingest: {pairs.Count} pairs ({pairs.Pairs.Count(p => p.Noisy)} noisy) and {tasks.Count} zero-shot tasks " +
+                      $"({string.Join(", ", tasks.Select(t => $"{t.Name}: {t.Classes.Count} classes"))}) in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>The user's data instead of the built-in dataset; returns the report (also saved to ingest/report.json).</summary>
+    public static IngestReport? Run(RunLayout run, SourceOptions options, TextWriter log)
+    {
+        options.Validate();
+        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("ingest: done already, skipped"); return null; }
+        log.WriteLine($"ingest: reading {options.Source}");
+        var report = SourceIngest.Run(options, run.Pairs, run.Images, log);
+        report.Save(run.IngestReport);
+        if (report.Kept == 0)
+            throw new InvalidDataException($"{options.Source}: no pair could be used ({report.Summary()}); see {run.IngestReport}");
+        StageMarker.MarkDone(run, Name, options);
+        log.WriteLine($"ingest: {report.Summary()} in {report.Seconds:F1} s; report in {run.IngestReport}");
+        return report;
+    }
+}

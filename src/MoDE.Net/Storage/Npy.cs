@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using System.Text;
+
+namespace MoDE.Storage;
+
+/// <summary>
+/// NumPy <c>.npy</c> files (format 1.0, C order, little-endian) for float32 or float16 matrices and int32 vectors,
+/// so every array a run writes opens in Python with <c>numpy.load</c> and no custom code.
+/// </summary>
+public static partial class Npy
+{
+    static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    public static void Write(string path, float[] data, int rows, int columns)
+    {
+        if ((long)rows * columns != data.LongLength)
+            throw new ArgumentException($"{rows}x{columns} does not match {data.LongLength} values", nameof(data));
+        Write(path, "<f4", $"({rows}, {columns})", data);
+    }
+
+    /// <summary>A float32 matrix stored as float16 (<c>&lt;f2</c>): half the bytes, about 3 significant digits.</summary>
+    public static void WriteHalf(string path, float[] data, int rows, int columns)
+    {
+        if ((long)rows * columns != data.LongLength)
+            throw new ArgumentException($"{rows}x{columns} does not match {data.LongLength} values", nameof(data));
+        var halves = new Half[data.Length];
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, halves);
+        Write(path, "<f2", $"({rows}, {columns})", halves);
+    }
+
+    public static void Write(string path, int[] data) => Write(path, "<i4", $"({data.Length},)", data);
+
+    static void Write<T>(string path, string descr, string shape, T[] data) where T : unmanaged => AtomicFile.Write(path, stream =>
+    {
+        WriteHeader(stream, descr, shape);
+        stream.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+    });
+
+    /// <summary>Bytes per element of the float types a matrix may hold.</summary>
+    static int FloatSize(string descr, string path) => descr switch
+    {
+        "<f4" => 4,
+        "<f2" => 2,
+        _ => throw new InvalidDataException($"{path}: expected float32 (<f4) or float16 (<f2) values, found {descr}"),
+    };
+
+    /// <summary>
+    /// Float matrices of one type (all float32 or all float16) with the same column count stacked row-wise into one
+    /// file, streamed part by part (memory holds one copy buffer, not the matrix), written atomically.
+    /// </summary>
+    public static void ConcatenateRows(string path, IReadOnlyList<string> parts, int columns)
+    {
+        var offsets = new long[parts.Count];
+        long rows = 0;
+        string? descr = null;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var header = ReadHeader(parts[i]);
+            if (header.Shape.Length != 2 || header.Shape[1] != columns)
+                throw new InvalidDataException($"{parts[i]}: shape ({string.Join(", ", header.Shape)}) is not rows of {columns} columns");
+            if (descr is not null && header.Descr != descr) throw new InvalidDataException($"{parts[i]}: holds {header.Descr}, earlier parts {descr}");
+            descr = header.Descr;
+            long expected = (long)header.Shape[0] * columns * FloatSize(descr, parts[i]);
+            if (new FileInfo(parts[i]).Length - header.DataOffset != expected)
+                throw new InvalidDataException($"{parts[i]}: header promises {expected} bytes of data, the file holds another size (truncated?)");
+            offsets[i] = header.DataOffset;
+            rows += header.Shape[0];
+        }
+        AtomicFile.Write(path, stream =>
+        {
+            WriteHeader(stream, descr ?? "<f4", $"({rows}, {columns})");
+            for (int i = 0; i < parts.Count; i++)
+            {
+                using var part = File.OpenRead(parts[i]);
+                part.Seek(offsets[i], SeekOrigin.Begin);
+                part.CopyTo(stream, 1 << 20);
+            }
+        });
+    }
+
+    static void WriteHeader(Stream stream, string descr, string shape)
+    {
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
+        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
+        string header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
+        stream.Write(Magic);
+        stream.Write([1, 0]);
+        stream.Write(BitConverter.GetBytes((ushort)header.Length));
+        stream.Write(Encoding.ASCII.GetBytes(header));
+    }
+
+    /// <summary>A 2-d float32 or float16 array as float32 values.</summary>
+    public static (float[] Data, int Rows, int Columns) ReadMatrix(string path)
+    {
+        var (descr, shape, payload) = Read(path);
+        if ((descr != "<f4" && descr != "<f2") || shape.Length != 2)
+            throw new InvalidDataException($"{path}: expected a 2-d float32 or float16 array, found {descr} with shape ({string.Join(", ", shape)})");
+        if (descr == "<f4") return (MemoryMarshal.Cast<byte, float>(payload).ToArray(), shape[0], shape[1]);
+        var values = new float[payload.Length / 2];
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(payload), values);
+        return (values, shape[0], shape[1]);
+    }
+
+    public static int[] ReadVector(string path)
+    {
+        var (descr, shape, payload) = Read(path);
+        if (descr != "<i4" || shape.Length != 1)
+            throw new InvalidDataException($"{path}: expected a 1-d int32 array, found {descr} with shape ({string.Join(", ", shape)})");
+        return MemoryMarshal.Cast<byte, int>(payload).ToArray();
+    }
+
+    static (string Descr, int[] Shape, byte[] Payload) Read(string path)
+    {
+        var header = ReadHeader(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        int elementSize = header.Descr == "<f2" ? 2 : 4;
+        long expected = header.Shape.Aggregate((long)elementSize, (a, d) => a * d);
+        var payload = bytes.AsSpan((int)header.DataOffset);
+        if (payload.Length != expected)
+            throw new InvalidDataException($"{path}: header promises {expected} bytes, file holds {payload.Length} (truncated?)");
+        return (header.Descr, header.Shape, payload.ToArray());
+    }
+
+    /// <summary>The element type, shape and data offset from a .npy header; the data itself is not read.</summary>
+    public static (string Descr, int[] Shape, long DataOffset) ReadHeader(string path)
+    {
+        using var file = File.OpenRead(path);
+        Span<byte> start = stackalloc byte[10];
+        if (file.Length < 10 || file.Read(start) != 10 || !start[..6].SequenceEqual(Magic) || start[6] != 1)
+            throw new InvalidDataException($"{path}: not a version 1.0 .npy file");
+        int headerLength = BitConverter.ToUInt16(start[8..]);
+        if (10 + headerLength > file.Length) throw new InvalidDataException($"{path}: truncated .npy header");
+        var headerBytes = new byte[headerLength];
+        file.ReadExactly(headerBytes);
+        string header = Encoding.ASCII.GetString(headerBytes);
+        var descr = DescrPattern().Match(header);
+        var shape = ShapePattern().Match(header);
+        if (!descr.Success || !shape.Success || header.Contains("'fortran_order': True"))
+            throw new InvalidDataException($"{path}: unsupported .npy header {header.Trim()}");
+        int[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(int.Parse).ToArray();
+        return (descr.Groups[1].Value, dims, 10 + headerLength);
+    }
+
+    [GeneratedRegex(@"'descr':\s*'([^']+)'")] private static partial Regex DescrPattern();
+    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")] private static partial Regex ShapePattern();
+}
