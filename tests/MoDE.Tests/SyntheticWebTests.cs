@@ -3,7 +3,7 @@ using Xunit;
 
 namespace MoDE.Tests;
 
-public sealed class SyntheticWebTests
+public sealed class SyntheticWebTests : IClassFixture<DejaVuFonts>
 {
     static readonly SyntheticWebOptions Small = new() { Pairs = 300, ImageSize = 16, EvalImagesPerClass = 2, Seed = 7 };
 

@@ -11,6 +11,7 @@ public sealed class TinyRun : IDisposable
 
     public TinyRun()
     {
+        DejaVuFonts.Require();
         Run = new RunLayout(Directory.CreateTempSubdirectory("mode-tiny").FullName);
         Pipeline.Run(Run, PipelineTests.Tiny, new StringWriter());
     }

@@ -5,12 +5,13 @@ using MoDE.Storage;
 
 namespace MoDE.Tests.Data;
 
-/// <summary>The importers on the real corpora Debian installs (.ci/run installs them; skipped with a message when absent).</summary>
-public class DebianCorporaTests
+/// <summary>The importers on the real corpora Debian packages (<see cref="DebianCorpora"/> installs them when missing).</summary>
+public class DebianCorporaTests(DebianCorpora corpora) : IClassFixture<DebianCorpora>
 {
-    [RequiresFileFact("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "dataset-fashion-mnist")]
+    [Fact]
     public void FashionMnistBecomesAZeroShotTaskAndACaptionedCorpus()
     {
+        corpora.Require();
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-fmnist").FullName);
         FashionMnist.Import(run, new FashionMnistOptions { Pairs = 500 }, TextWriter.Null);
         var task = TaskStore.Load(run.Task(FashionMnist.TaskName));
@@ -24,9 +25,10 @@ public class DebianCorporaTests
         Assert.True(File.Exists(run.Done(IngestStage.Name)));
     }
 
-    [RequiresFileFact("/usr/share/openclipart/svg", "openclipart-png openclipart-svg")]
+    [Fact]
     public void OpenClipartPairsCarryTheirSvgMetadataAsCaptions()
     {
+        corpora.Require();
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-openclipart").FullName);
         var report = OpenClipart.Import(run, OpenClipart.Options() with { MaxPairs = 200 }, TextWriter.Null)!;
         Assert.Equal(200, report.Kept);

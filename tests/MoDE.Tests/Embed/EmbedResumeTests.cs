@@ -6,7 +6,7 @@ using MoDE.Tests.Run;
 namespace MoDE.Tests.Embed;
 
 /// <summary>The embed stage killed after a chunk and rerun gives the same bytes as one straight run.</summary>
-public class EmbedResumeTests
+public class EmbedResumeTests : IClassFixture<DejaVuFonts>
 {
     sealed class SimulatedCrash : Exception;
 

@@ -4,7 +4,7 @@ using MoDE.Tests.Run;
 
 namespace MoDE.Tests.Run;
 
-public class AblationTests
+public class AblationTests : IClassFixture<DejaVuFonts>
 {
     [Fact]
     public void RunsEveryComparisonOnATinyConfigurationAndRewritesItsSection()

@@ -9,7 +9,7 @@ using MoDE.Train;
 namespace MoDE.Tests.Run;
 
 /// <summary>The whole pipeline on a few hundred pairs and a few steps.</summary>
-public class PipelineTests
+public class PipelineTests : IClassFixture<DejaVuFonts>
 {
     internal static RunOptions Tiny => new RunOptions
     {

@@ -14,8 +14,8 @@ namespace MoDE.Tests.Slurm;
 /// Embed as a Slurm job array over chunk shares, then concatenate and cluster (afterok): the same embeddings and
 /// clusters as the local launcher. Fails, not skips, when no Slurm answers.
 /// </summary>
-[Collection("slurm")]
-public class SlurmEmbedTests(ITestOutputHelper output)
+[Collection(LocalSlurmCollection.Name)]
+public class SlurmEmbedTests(LocalSlurm slurm, ITestOutputHelper output) : IClassFixture<DejaVuFonts>
 {
     static readonly RunOptions Options = PipelineTests.Tiny with { Embed = PipelineTests.Tiny.Embed with { ChunkSize = 64, Threads = 1 } };
 
@@ -45,7 +45,7 @@ public class SlurmEmbedTests(ITestOutputHelper output)
     [Fact]
     public void EmbedAndClusterThroughSlurmGiveTheLocalResults()
     {
-        SlurmTrainTests.RequireSlurm();
+        slurm.Require();
         var local = new RunLayout(Directory.CreateTempSubdirectory("mode-embed-local").FullName);
         IngestStage.Run(local, Options.Data, new StringWriter());
         EmbedStage.Run(local, Options.Embed, new StringWriter());

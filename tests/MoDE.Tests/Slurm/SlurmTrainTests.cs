@@ -11,12 +11,11 @@ using Xunit.Abstractions;
 namespace MoDE.Tests.Slurm;
 
 /// <summary>
-/// The train stage through a real Slurm (scripts/slurm-local.sh, started by .ci/run): the same weights as the
-/// local launcher, and a requeued expert task that resumes from its checkpoint. These tests fail, not skip, when
-/// no Slurm answers.
+/// The train stage through a real Slurm (<see cref="LocalSlurm"/>): the same weights as the local launcher, and a
+/// requeued expert task that resumes from its checkpoint. These tests fail, not skip, when no Slurm answers.
 /// </summary>
-[Collection("slurm")]
-public class SlurmTrainTests(ITestOutputHelper output)
+[Collection(LocalSlurmCollection.Name)]
+public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClassFixture<DejaVuFonts>
 {
     /// <summary>The tiny run, one thread per model so the local and Slurm runs compute alike.</summary>
     static readonly RunOptions Options = PipelineTests.Tiny with
@@ -30,17 +29,6 @@ public class SlurmTrainTests(ITestOutputHelper output)
         Cpus = 1, Memory = "2G",
         Mode = $"{SlurmCommand.Quote(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")} {SlurmCommand.Quote(Path.Combine(AppContext.BaseDirectory, "mode.dll"))}",
     };
-
-    internal static void RequireSlurm()
-    {
-        if (!SlurmCommand.Available("sbatch"))
-            Assert.Fail("Slurm is not installed or not on PATH: run `scripts/slurm-local.sh start` (as root) before the tests");
-        string nodes;
-        try { nodes = SlurmCommand.Run("sinfo", "-h", "-o", "%T"); }
-        catch (InvalidOperationException e) { Assert.Fail($"Slurm does not answer ({e.Message}): run `scripts/slurm-local.sh start`"); return; }
-        if (!nodes.Split('\n').Any(s => s.Trim() is "idle" or "mixed" or "allocated"))
-            Assert.Fail($"no Slurm node is up (sinfo: {nodes.Trim()}): run `scripts/slurm-local.sh start`");
-    }
 
     /// <summary>Waits until Slurm reports <paramref name="id"/> finished and returns its last state.</summary>
     string WaitFor(string id, TimeSpan limit)
@@ -62,7 +50,7 @@ public class SlurmTrainTests(ITestOutputHelper output)
     [Fact]
     public void TrainThroughSlurmGivesTheLocalWeights()
     {
-        RequireSlurm();
+        slurm.Require();
         var local = SplitRun.Copy("mode-local");
         TrainStage.Run(local, Options.Train, new StringWriter());
 
@@ -91,7 +79,7 @@ public class SlurmTrainTests(ITestOutputHelper output)
     [Fact]
     public void ARequeuedExpertTaskResumesFromItsCheckpoint()
     {
-        RequireSlurm();
+        slurm.Require();
         // A longer expert schedule (40 steps, a checkpoint every 2) so the task is requeued mid-way.
         var train = Options.Train with { Steps = 48, SeedShare = 1.0 / 6, CheckpointEvery = 2 };
         var local = SplitRun.Copy("mode-local-requeue");

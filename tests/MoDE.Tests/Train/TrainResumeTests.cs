@@ -14,7 +14,7 @@ namespace MoDE.Tests.Train;
 /// The train stage of a tiny run: the architecture chosen by name, and a <c>mode train</c> process killed with
 /// SIGKILL after its first checkpoint that, rerun, ends with the same bytes as a run never interrupted.
 /// </summary>
-public class TrainResumeTests(ITestOutputHelper output)
+public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFonts>
 {
     /// <summary>The seed model alone, 60 steps with a checkpoint every 5, one libtorch thread so processes compute alike.</summary>
     static readonly ProtocolOptions Options = PipelineTests.Tiny.Train with { Steps = 120, SeedShare = 0.5, CheckpointEvery = 5, Threads = 1 };
