@@ -239,7 +239,7 @@ static void EmbedRss(int count)
         for (int i = 0; i < captions.Count; i++)
             writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = $"p{i}", caption = captions[i] }));
     captions = null;
-    MoDE.Storage.StageMarker.MarkDone(run, IngestStage.Name, new { Pairs = count });
+    MoDE.Storage.StageMarker.MarkDone(run, IngestStage.Stage.Name, new { Pairs = count });
     var clock = Stopwatch.StartNew();
     EmbedStage.Run(run, new EmbedOptions(), Console.Out);
     Console.WriteLine($"embed-rss: {count} captions in {clock.Elapsed.TotalSeconds:F0} s, peak working set " +

@@ -191,11 +191,11 @@ root.Subcommands.Add(Verb("cluster", "Fine k-means (m) over captions, balanced c
 root.Subcommands.Add(Verb("clusters", "Show what every expert and fine cluster is about: sizes, tightness, distance to the nearest other, words",
     (run, _, p) => Console.Write(ClusterReport.Load(run.ClusterReport).ToText(p.GetValue(top))), top));
 root.Subcommands.Add(Verb("split", "Write each data expert's pairs",
-    (run, o, _) => ExpertData.Run(run, o.Split, Console.Out)));
+    (run, o, _) => SplitStage.Run(run, o.Split, Console.Out)));
 root.Subcommands.Add(Verb("train", "Train the seed model, every data expert from the seed, and the equal-compute baseline",
     (run, o, p) =>
     {
-        string? trainOnly = p.GetValue(expertIndex) is int i ? RunLayout.ExpertModelName(i) : p.GetValue(only);
+        string? trainOnly = p.GetValue(expertIndex) is int i ? RunModels.Expert(i) : p.GetValue(only);
         if (p.GetValue(launcher) == "slurm")
         {
             if (trainOnly is not null) throw new ArgumentException("--launcher slurm submits every model; --only and --expert name what one task trains");

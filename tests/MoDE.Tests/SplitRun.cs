@@ -21,7 +21,7 @@ internal static class SplitRun
         IngestStage.Run(run, o.Data, log);
         EmbedStage.Run(run, o.Embed, log);
         ClusterStage.Run(run, o.Cluster, log);
-        ExpertData.Run(run, o.Split, log);
+        SplitStage.Run(run, o.Split, log);
         return run.Root;
     });
 

@@ -10,7 +10,9 @@ namespace MoDE.Cluster;
 /// </summary>
 public static class ClusterStage
 {
-    public const string Name = "cluster";
+    /// <summary>Fine and coarse centers and assignments from the caption embeddings.</summary>
+    public static readonly Stage Stage = new("cluster", [EmbedStage.Stage],
+        run => [run.FineCenters, run.CoarseCenters, run.FineAssignment, run.FineToCoarse, run.Hierarchy, run.ClusterReport]);
 
     /// <summary>Characteristic words kept per cluster in the report.</summary>
     const int ReportWords = 20;
@@ -18,8 +20,7 @@ public static class ClusterStage
     public static void Run(RunLayout run, ClusterOptions options, TextWriter log)
     {
         options.Validate();
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("cluster: done already, skipped"); return; }
-        StageMarker.Require(run, Name, EmbedStage.Name);
+        if (Stage.SkipIfDone(run, options, log)) return;
         using var embeddings = NpyMatrix.Open(run.CaptionEmbeddings); // memory-mapped: only the fit's sample is read into memory
         int rows = embeddings.Rows;
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
@@ -33,7 +34,7 @@ public static class ClusterStage
         double seconds = clock.Elapsed.TotalSeconds;
         var report = ClusterReport.Build(hierarchy, embeddings, PairStore.ReadCaptions(run.Pairs), pairRows, ReportWords, seconds);
         report.Save(run.ClusterReport);
-        StageMarker.MarkDone(run, Name, options);
+        Stage.Finish(run, options);
         foreach (var expert in report.Coarse)
             log.WriteLine($"  expert {expert.Id}: {expert.Captions} captions, {expert.Children} fine clusters, words: {string.Join(' ', expert.Words.Take(8))}" +
                           (expert.Domains.Count > 0 ? $"; domains: {string.Join(", ", expert.Domains.Take(3).Select(d => $"{d.Key} {d.Value}"))}" : ""));

@@ -1,5 +1,4 @@
 using MoDE.Data;
-using MoDE.Embed;
 using MoDE.Storage;
 
 namespace MoDE.Cluster;
@@ -16,8 +15,7 @@ public static class RandomSplit
 
     public static void Run(RunLayout run, Options options, TextWriter log)
     {
-        if (StageMarker.IsDone(run, ClusterStage.Name, options)) { log.WriteLine("cluster (random split): done already, skipped"); return; }
-        StageMarker.Require(run, ClusterStage.Name, EmbedStage.Name);
+        if (ClusterStage.Stage.SkipIfDone(run, options, log)) return;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CoarseClusters, 1, nameof(options.CoarseClusters));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.FineClusters, options.CoarseClusters, nameof(options.FineClusters));
         var (embeddings, rows, d) = Npy.ReadMatrix(run.CaptionEmbeddings);
@@ -37,7 +35,7 @@ public static class RandomSplit
         var hierarchy = new ClusterHierarchy(fine, coarse, d, fineToCoarse, assignment);
         hierarchy.Save(run);
         ClusterReport.Build(hierarchy, MatrixRows.InMemory(embeddings, d), PairStore.ReadCaptions(run.Pairs), Npy.ReadVector(run.EmbeddedPairs), 20, 0).Save(run.ClusterReport);
-        StageMarker.MarkDone(run, ClusterStage.Name, options);
+        ClusterStage.Stage.Finish(run, options);
         log.WriteLine($"cluster (random split): {rows} captions at random into m = {m} fine clusters, {n} experts");
     }
 }

@@ -143,7 +143,7 @@ public sealed class CaptionEncoder : IDisposable
         var inputs = new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue };
         if (_hasTokenTypes) inputs["token_type_ids"] = typesValue;
         string wanted = Pooling == Pooling.Pooler ? _poolerOutput : _hiddenOutput;
-        using var runOptions = new RunOptions();
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
         using var results = _session.Run(runOptions, inputs, [wanted]);
         var values = results[0].GetTensorDataAsSpan<float>();
         for (int b = 0; b < batch; b++)

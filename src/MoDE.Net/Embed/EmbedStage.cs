@@ -12,7 +12,8 @@ namespace MoDE.Embed;
 /// </summary>
 public static class EmbedStage
 {
-    public const string Name = "embed";
+    /// <summary>One normalized vector per non-empty caption, from the ingested pairs.</summary>
+    public static readonly Stage Stage = new("embed", [IngestStage.Stage], run => [run.CaptionEmbeddings, run.EmbeddedPairs, run.EmbedReport]);
 
     public sealed record Report(int Pairs, int Embedded, int SkippedEmpty, int InvalidUnicodeReplaced, int Dimension, string Encoder, string Pooling,
         double Seconds, double CaptionsPerSecond);
@@ -40,8 +41,7 @@ public static class EmbedStage
         EmbedShard? shard = null)
     {
         options.Validate();
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("embed: done already, skipped"); return; }
-        StageMarker.Require(run, Name, IngestStage.Name);
+        if (Stage.SkipIfDone(run, options, log)) return;
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
         int invalid = 0;
@@ -93,7 +93,7 @@ public static class EmbedStage
         var report = new Report(pairCount, rows.Length, pairCount - rows.Length, invalid,
             dim, options.Encoder, encoder.Pooling.ToString(), seconds, computed / Math.Max(seconds, 1e-9));
         AtomicFile.WriteAllText(run.EmbedReport, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        StageMarker.MarkDone(run, Name, options);
+        Stage.Finish(run, options);
         log.WriteLine($"embed: {rows.Length} captions ({computed} computed now) in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), " +
             $"{report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
     }

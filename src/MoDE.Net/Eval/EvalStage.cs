@@ -2,6 +2,7 @@ using MoDE.Cluster;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Route;
+using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tokenizer;
 using MoDE.Train;
@@ -17,35 +18,36 @@ namespace MoDE.Eval;
 /// </summary>
 public static class EvalStage
 {
-    public const string Name = "eval";
+    /// <summary>The results table of the run's tasks, from the trained models.</summary>
+    public static readonly Stage Stage = new("eval", [TrainStage.Stage], run => [run.ResultsJson, run.ResultsMarkdown]);
 
     public static Results Run(RunLayout run, EvalOptions options, TextWriter log)
     {
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("eval: done already, skipped"); return Results.Load(run); }
-        StageMarker.Require(run, Name, TrainStage.Name);
+        if (Stage.SkipIfDone(run, options, log)) return Results.Load(run);
         var tasks = TaskStore.LoadAll(run.TasksFolder);
         if (tasks.Count == 0) throw new InvalidOperationException($"{run.TasksFolder}: no task folders (task.json) to evaluate");
         var results = Evaluate(run, tasks.Select(ClassificationTask.Of).ToList(), options, log);
         results.Save(run);
-        StageMarker.MarkDone(run, Name, options);
+        Stage.Finish(run, options);
         return results;
     }
 
     /// <summary>The image size the run's models take.</summary>
     public static int ImageSize(RunLayout run)
     {
-        using var state = TrainState.Load(run.Model(RunLayout.SeedModelName));
+        using var state = TrainState.Load(run.Model(RunModels.Seed));
         return state.Model.Config.Vision.ImageSize;
     }
 
     /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing.</summary>
     public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log)
     {
-        StageMarker.Require(run, Name, TrainStage.Name);
+        Stage.Require(run);
         if (tasks.Count == 0) throw new ArgumentException("no tasks to evaluate", nameof(tasks));
         var clusters = ClusterHierarchy.Load(run);
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
-        int n = clusters.CoarseCount;
+        int n = RunModels.Experts(run);
+        if (clusters.CoarseCount != n) throw new InvalidDataException($"{run.Hierarchy}: {clusters.CoarseCount} coarse clusters, but {run.SplitReport} has {n} experts");
         int? threads = options.Threads > 0 ? options.Threads : null;
 
         // Routing metadata, through the run's caption encoder: class prompts, or a retrieval set's captions.
@@ -64,7 +66,7 @@ public static class EvalStage
 
         // scores[model][task]: logits [images x classes] or similarities [images x captions];
         // models 0..n-1 are the experts, then the single model, then the baseline
-        string[] models = [.. Enumerable.Range(0, n).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        string[] models = [.. RunModels.Of(n).Where(m => m != RunModels.Seed)];
         var progress = new ConsoleProgress("eval", tasks.Count * models.Length, log);
         var scores = new float[models.Length][][];
         for (int model = 0; model < models.Length; model++)

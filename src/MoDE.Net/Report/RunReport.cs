@@ -1,6 +1,8 @@
 using System.Globalization;
 using MoDE.Cluster;
+using MoDE.Data.Ingest;
 using MoDE.Eval;
+using MoDE.Split;
 using MoDE.Storage;
 
 namespace MoDE.Report;
@@ -13,6 +15,9 @@ namespace MoDE.Report;
 /// </summary>
 public static class RunReport
 {
+    /// <summary>The last stage: it reads whatever the earlier stages made, so it needs only a run directory with pairs.</summary>
+    public static readonly Stage Stage = new("report", [IngestStage.Stage], run => [run.ReportMarkdown, run.ReportHtml]);
+
     public static ReportDocument Build(RunLayout run)
     {
         var document = new ReportDocument($"MoDE run {Path.GetFileName(run.Root)}");
@@ -56,7 +61,7 @@ public static class RunReport
                 document.AddPlot(stem + "routing_coarse", "Expert weights per task, routed by coarse centers.", RoutingHeatmap.Render(coarse, "Routing by coarse centers: expert weights per task"));
         }
 
-        var models = Models(run);
+        var models = RunModels.Of(run).Where(m => File.Exists(run.TrainLog(m))).ToList();
         if (models.Count > 0)
         {
             document.AddHeading("Training");
@@ -74,21 +79,14 @@ public static class RunReport
     /// <summary>Builds the report and writes the Markdown, the PNGs and the HTML page.</summary>
     public static ReportDocument Write(RunLayout run, TextWriter log)
     {
+        Stage.Require(run);
         var document = Build(run);
         foreach (var (name, png) in document.Plots) AtomicFile.Write(run.ReportPlot(name), s => s.Write(png));
         AtomicFile.WriteAllText(run.ReportMarkdown, document.ToMarkdown());
         AtomicFile.WriteAllText(run.ReportHtml, document.ToHtml());
+        Stage.Finish(run, new { Plots = document.Plots.Count() });
         log.WriteLine($"report: {run.ReportMarkdown} and {run.ReportHtml} ({document.Plots.Count()} plots)");
         return document;
-    }
-
-    /// <summary>Models with a training log, in pipeline order.</summary>
-    static List<string> Models(RunLayout run)
-    {
-        var models = new List<string> { RunLayout.SeedModelName };
-        for (int e = 0; File.Exists(run.TrainLog(RunLayout.ExpertModelName(e))); e++) models.Add(RunLayout.ExpertModelName(e));
-        models.AddRange([RunLayout.SingleModelName, RunLayout.BaselineModelName]);
-        return models.Where(m => File.Exists(run.TrainLog(m))).ToList();
     }
 
     static string Percent(double value) => (100 * value).ToString("F1", CultureInfo.InvariantCulture);

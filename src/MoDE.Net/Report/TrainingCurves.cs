@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MoDE.Run;
+using MoDE.Split;
 using MoDE.Storage;
 using ScottPlot;
 
@@ -42,13 +44,13 @@ public static class TrainingCurves
             // experts in their colours; the seed solid black; the single model and the baseline dashed
             line.Color = model switch
             {
-                RunLayout.SeedModelName => Colors.Black,
-                RunLayout.BaselineModelName => Colors.Gray,
-                RunLayout.SingleModelName => Colors.Black,
+                RunModels.Seed => Colors.Black,
+                RunModels.Baseline => Colors.Gray,
+                RunModels.Single => Colors.Black,
                 _ when model.StartsWith("expert_", StringComparison.Ordinal) && int.TryParse(model["expert_".Length..], out int e) => PlotStyle.Expert(e),
                 _ => Colors.Brown,
             };
-            if (model is RunLayout.BaselineModelName or RunLayout.SingleModelName) line.LinePattern = LinePattern.Dashed;
+            if (model is RunModels.Baseline or RunModels.Single) line.LinePattern = LinePattern.Dashed;
         }
         plot.Axes.Bottom.Label.Text = "step";
         plot.Axes.Left.Label.Text = "loss";

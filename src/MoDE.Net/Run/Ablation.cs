@@ -38,7 +38,7 @@ public static class Ablation
         ($"<!-- mode ablate {options.Root}: begin -->", $"<!-- mode ablate {options.Root}: end -->");
 
     /// <summary>Folders of a run that belong to its data (copied from the base run), not to clustering and later stages.</summary>
-    static readonly string[] LaterStages = [ClusterStage.Name, ExpertData.StageName, TrainStage.Name, EvalStage.Name, "report"];
+    static readonly string[] LaterStages = [.. Pipeline.Stages.Select(s => s.Stage.Name).SkipWhile(name => name != ClusterStage.Stage.Name)];
 
     /// <summary>The variants, in the order they run.</summary>
     public static List<Variant> Plan(AblationOptions options, int captions)
@@ -63,7 +63,7 @@ public static class Ablation
             IngestStage.Run(baseRun, options.Run.Data, log);
             EmbedStage.Run(baseRun, options.Run.Embed, log, stop);
         }
-        StageMarker.Require(baseRun, "ablate", EmbedStage.Name);
+        StageMarker.Require(baseRun, "ablate", EmbedStage.Stage.Name);
         int captions = Npy.ReadHeader(baseRun.CaptionEmbeddings).Shape[0];
         var variants = Plan(options, captions);
         log.WriteLine($"ablate: {variants.Count} variants on {captions} captions: {string.Join(", ", variants.Select(v => v.Name))}");
@@ -80,11 +80,11 @@ public static class Ablation
             var runOptions = Options(options, variant);
             if (variant.Random) RandomSplit.Run(run, new RandomSplit.Options(variant.Fine, variant.Experts, runOptions.Cluster.Seed), log);
             else ClusterStage.Run(run, runOptions.Cluster, log);
-            ExpertData.Run(run, runOptions.Split, log);
+            SplitStage.Run(run, runOptions.Split, log);
             if (shared is not null)
-                foreach (string model in new[] { RunLayout.SeedModelName, RunLayout.SingleModelName }) CopyModel(shared, run, model);
+                foreach (string model in new[] { RunModels.Seed, RunModels.Single }) CopyModel(shared, run, model);
             if (shared is not null && !File.Exists(run.Tokenizer)) CaptionTokenizer.Load(shared.Tokenizer).Save(run.Tokenizer); // manifest, vocab.json and merges.txt
-            if (baselines.TryGetValue(variant.Experts, out var withBaseline)) CopyModel(withBaseline, run, RunLayout.BaselineModelName);
+            if (baselines.TryGetValue(variant.Experts, out var withBaseline)) CopyModel(withBaseline, run, RunModels.Baseline);
             TrainStage.Run(run, runOptions.Train, log, stop);
             shared ??= run;
             baselines.TryAdd(variant.Experts, run);

@@ -2,6 +2,7 @@ using MoDE.Cluster;
 using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Eval;
+using MoDE.Report;
 using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Train;
@@ -10,19 +11,38 @@ namespace MoDE.Run;
 
 /// <summary>
 /// The whole method in order: ingest pairs, embed captions, fine then coarse k-means, expert data, train the
-/// seed, the experts and the baseline, then route, ensemble and evaluate. Stages already done are skipped;
-/// cancelling <c>stop</c> ends training at its next checkpoint, from which the next run resumes.
+/// seed, the experts and the baselines, then route, ensemble and evaluate, then the report. <see cref="Stages"/> is
+/// the one ordered list of stages; <c>mode run</c>, <c>mode status</c>, the ablation and the CLI's stage verbs
+/// read it. Stages already done are skipped; cancelling <c>stop</c> ends training at its next checkpoint, from
+/// which the next run resumes.
 /// </summary>
 public static class Pipeline
 {
+    /// <summary>A stage as the pipeline runs it: its <see cref="Storage.Stage"/>, its options record within
+    /// <see cref="RunOptions"/>, and how to run it with them.</summary>
+    public sealed record Step(Stage Stage, Func<RunOptions, object> Options, Action<RunLayout, RunOptions, TextWriter, CancellationToken> Run);
+
+    /// <summary>The stages in pipeline order.</summary>
+    public static readonly IReadOnlyList<Step> Stages =
+    [
+        new(IngestStage.Stage, o => o.Source is { } source ? source : o.Data, (run, o, log, _) =>
+        {
+            if (o.Source is { } source) IngestStage.Run(run, source, log);
+            else IngestStage.Run(run, o.Data, log);
+        }),
+        new(EmbedStage.Stage, o => o.Embed, (run, o, log, stop) => EmbedStage.Run(run, o.Embed, log, stop)),
+        new(ClusterStage.Stage, o => o.Cluster, (run, o, log, _) => ClusterStage.Run(run, o.Cluster, log)),
+        new(SplitStage.Stage, o => o.Split, (run, o, log, _) => SplitStage.Run(run, o.Split, log)),
+        new(TrainStage.Stage, o => o.Train, (run, o, log, stop) => TrainStage.Run(run, o.Train, log, stop)),
+        new(EvalStage.Stage, o => o.Eval, (run, o, log, _) => EvalStage.Run(run, o.Eval, log)),
+        new(RunReport.Stage, _ => new object(), (run, _, log, _) => RunReport.Write(run, log)),
+    ];
+
+    /// <summary>Every stage in order (all options checked first); returns the results table of the run's tasks.</summary>
     public static Results Run(RunLayout run, RunOptions options, TextWriter log, CancellationToken stop = default)
     {
-        if (options.Source is { } source) IngestStage.Run(run, source, log);
-        else IngestStage.Run(run, options.Data, log);
-        EmbedStage.Run(run, options.Embed, log, stop);
-        ClusterStage.Run(run, options.Cluster, log);
-        ExpertData.Run(run, options.Split, log);
-        TrainStage.Run(run, options.Train, log, stop);
-        return EvalStage.Run(run, options.Eval, log);
+        options.Validate();
+        foreach (var step in Stages) step.Run(run, options, log, stop);
+        return Results.Load(run);
     }
 }

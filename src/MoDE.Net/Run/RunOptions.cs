@@ -24,6 +24,18 @@ public sealed record RunOptions
     /// <summary>The user's data for the ingest stage; null: the built-in dataset (<see cref="Data"/>).</summary>
     public SourceOptions? Source { get; init; }
 
+    /// <summary>Checks every stage's options before the first stage runs; throws naming the first bad field.</summary>
+    public void Validate()
+    {
+        if (Source is { } source) source.Validate();
+        else Data.Validate();
+        Embed.Validate();
+        Cluster.Validate();
+        Split.Validate();
+        Train.Validate();
+        Slurm.Validate();
+    }
+
     /// <summary>The same options with every stage's seed derived from one number.</summary>
     public RunOptions WithSeed(int seed) => this with
     {

@@ -1,6 +1,7 @@
 using MoDE.Slurm;
 using MoDE.Split;
 using MoDE.Storage;
+using MoDE.Train;
 
 namespace MoDE.Run;
 
@@ -11,17 +12,15 @@ namespace MoDE.Run;
 /// </summary>
 public static class RunStatus
 {
-    static readonly string[] Stages = ["ingest", "embed", "cluster", "split", "train", "eval"];
-
     /// <summary>One line per stage, model and Slurm job.</summary>
     public static void Write(RunLayout run, TextWriter output)
     {
         output.WriteLine($"run {run.Root}");
-        foreach (string stage in Stages)
-            output.WriteLine($"  {stage,-10} {(File.Exists(run.Done(stage)) ? "done" : "not done")}");
+        foreach (var stage in Pipeline.Stages.Select(s => s.Stage))
+            output.WriteLine($"  {stage.Name,-10} {(stage.IsDone(run) ? "done" : "not done")}");
 
         var jobs = SlurmJobs.Load(run);
-        var models = Models(run);
+        var models = RunModels.Of(run);
         if (models.Count > 0) output.WriteLine("train models");
         foreach (string model in models)
         {
@@ -52,12 +51,5 @@ public static class RunStatus
     };
 
     static bool Finished(RunLayout run, string unit) =>
-        unit == "train" ? File.Exists(run.Done("train")) : File.Exists(run.Model(unit));
-
-    static List<string> Models(RunLayout run)
-    {
-        if (!File.Exists(run.Done(ExpertData.StageName))) return [];
-        int experts = Directory.GetFiles(Path.GetDirectoryName(run.ExpertRows(0))!, "expert_*.npy").Length;
-        return [RunLayout.SeedModelName, .. Enumerable.Range(0, experts).Select(RunLayout.ExpertModelName), RunLayout.SingleModelName, RunLayout.BaselineModelName];
-    }
+        unit == TrainStage.Stage.Name ? TrainStage.Stage.IsDone(run) : File.Exists(run.Model(unit));
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MoDE.Cluster;
-using MoDE.Data.Ingest;
 using MoDE.Data.Synthetic;
 using MoDE.Embed;
 using MoDE.Storage;
@@ -23,7 +22,7 @@ public static class SlurmEmbedLauncher
         embed.Validate();
         slurm.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(tasks, 1, nameof(tasks));
-        StageMarker.Require(run, EmbedStage.Name, IngestStage.Name);
+        EmbedStage.Stage.Require(run);
 
         string folder = Path.Combine(run.Root, "slurm");
         string logs = Path.Combine(folder, "logs");
@@ -54,16 +53,16 @@ public static class SlurmEmbedLauncher
             JobName = "mode-embed-cat", Purpose = "MoDE embed: every chunk is there; concatenate into embed/captions.npy and finish the stage.",
             Log = Path.Combine(logs, "embed-concatenate_%j.out"), Command = $"{mode} embed {common}",
         }, $"--dependency=afterok:{array}");
-        jobs.Jobs[EmbedStage.Name] = concatenate;
-        jobs.Logs[EmbedStage.Name] = Path.Combine(logs, $"embed-concatenate_{concatenate}.out");
+        jobs.Jobs[EmbedStage.Stage.Name] = concatenate;
+        jobs.Logs[EmbedStage.Stage.Name] = Path.Combine(logs, $"embed-concatenate_{concatenate}.out");
         string fit = Write("cluster", new SbatchScript
         {
             JobName = "mode-cluster", Purpose = "MoDE cluster: fine and coarse k-means once the embeddings exist, every pair assigned.",
             Log = Path.Combine(logs, "cluster_%j.out"),
             Command = $"{mode} cluster --run {SlurmCommand.Quote(run.Root)} --cluster-options {SlurmCommand.Quote(clusterFile)}",
         }, $"--dependency=afterok:{concatenate}");
-        jobs.Jobs[ClusterStage.Name] = fit;
-        jobs.Logs[ClusterStage.Name] = Path.Combine(logs, $"cluster_{fit}.out");
+        jobs.Jobs[ClusterStage.Stage.Name] = fit;
+        jobs.Logs[ClusterStage.Stage.Name] = Path.Combine(logs, $"cluster_{fit}.out");
         jobs.Save(run);
         return jobs;
     }

@@ -22,9 +22,9 @@ public static class SlurmTrainLauncher
     {
         options.Validate();
         slurm.Validate();
-        StageMarker.Require(run, TrainStage.Name, ExpertData.StageName);
-        if (StageMarker.IsDone(run, TrainStage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
-        int experts = ExpertData.Load(run).Count;
+        TrainStage.Stage.Require(run);
+        if (StageMarker.IsDone(run, TrainStage.Stage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
+        int experts = RunModels.Experts(run);
 
         string folder = Path.Combine(run.Root, "slurm");
         string logs = Path.Combine(folder, "logs");
@@ -51,9 +51,9 @@ public static class SlurmTrainLauncher
         string seed = Write("train-seed", new SbatchScript
         {
             JobName = "mode-seed", Purpose = $"MoDE train: the seed model ({options.SeedSteps} steps on all data).",
-            Log = LogOf("train-seed"), Command = Train(RunLayout.SeedModelName),
+            Log = LogOf("train-seed"), Command = Train(RunModels.Seed),
         });
-        Record(RunLayout.SeedModelName, seed, "train-seed");
+        Record(RunModels.Seed, seed, "train-seed");
 
         string expertArray = Write("train-experts", new SbatchScript
         {
@@ -61,28 +61,28 @@ public static class SlurmTrainLauncher
             Log = Path.Combine(logs, "train-experts_%A_%a.out"), Array = $"0-{experts - 1}",
             Setup = ["model=expert_${SLURM_ARRAY_TASK_ID}"], Command = Train("\"$model\""),
         }, $"--dependency=afterok:{seed}");
-        for (int i = 0; i < experts; i++) Record(RunLayout.ExpertModelName(i), $"{expertArray}_{i}", "train-experts");
+        for (int i = 0; i < experts; i++) Record(RunModels.Expert(i), $"{expertArray}_{i}", "train-experts");
 
         string single = Write("train-single", new SbatchScript
         {
             JobName = "mode-single", Purpose = "MoDE train: the seed continued on all data (the single-model baseline).",
-            Log = LogOf("train-single"), Command = Train(RunLayout.SingleModelName),
+            Log = LogOf("train-single"), Command = Train(RunModels.Single),
         }, $"--dependency=afterok:{seed}");
-        Record(RunLayout.SingleModelName, single, "train-single");
+        Record(RunModels.Single, single, "train-single");
 
         string baseline = Write("train-baseline", new SbatchScript
         {
             JobName = "mode-baseline", Purpose = $"MoDE train: the equal-compute baseline from scratch ({options.BaselineSteps(experts)} steps).",
-            Log = LogOf("train-baseline"), Command = Train(RunLayout.BaselineModelName),
+            Log = LogOf("train-baseline"), Command = Train(RunModels.Baseline),
         });
-        Record(RunLayout.BaselineModelName, baseline, "train-baseline");
+        Record(RunModels.Baseline, baseline, "train-baseline");
 
         string finish = Write("train-finish", new SbatchScript
         {
             JobName = "mode-train-done", Purpose = "MoDE train: every model is done; write the stage's marker.",
             Log = LogOf("train-finish"), Command = Train(""),
         }, $"--dependency=afterok:{seed}:{expertArray}:{single}:{baseline}");
-        Record(TrainStage.Name, finish, "train-finish");
+        Record(TrainStage.Stage.Name, finish, "train-finish");
 
         jobs.Save(run);
         return jobs;

@@ -55,10 +55,6 @@ public sealed class RunLayout(string root)
     public string TensorBoardFolder => In("train", "tensorboard");
     /// <summary>One model's TensorBoard event file(s), so TensorBoard shows one run per model.</summary>
     public string TensorBoard(string model) => In("train", "tensorboard", model);
-    public const string SeedModelName = "seed";
-    public const string SingleModelName = "single";
-    public const string BaselineModelName = "baseline";
-    public static string ExpertModelName(int expert) => $"expert_{expert}";
 
     // eval: the results table
     public string ResultsJson => In("eval", "results.json");

@@ -1,5 +1,6 @@
 using MoDE.Data;
 using MoDE.Model;
+using MoDE.Run;
 
 namespace MoDE.Train;
 

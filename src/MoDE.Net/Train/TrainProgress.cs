@@ -1,3 +1,5 @@
+using MoDE.Run;
+
 namespace MoDE.Train;
 
 /// <summary>One finished training step, for progress bars and logs. <see cref="Step"/> counts finished steps.</summary>

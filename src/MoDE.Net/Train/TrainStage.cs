@@ -15,23 +15,24 @@ namespace MoDE.Train;
 /// </summary>
 public static class TrainStage
 {
-    public const string Name = "train";
+    /// <summary>The tokenizer and every model's final state, from the pairs and each expert's data.</summary>
+    public static readonly Stage Stage = new("train", [SplitStage.Stage],
+        run => [run.Tokenizer, .. RunModels.Of(run).Select(run.Model)]);
 
     /// <param name="only">Null: every model, then the stage's marker. A model name (<c>seed</c>, <c>expert_i</c>, <c>single</c>,
     /// <c>baseline</c>): that model alone, as one Slurm task trains it; experts and single need the seed's final state.</param>
     public static void Run(RunLayout run, ProtocolOptions options, TextWriter log, CancellationToken stop = default, string? only = null)
     {
         options.Validate();
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("train: done already, skipped"); return; }
-        StageMarker.Require(run, Name, ExpertData.StageName);
+        if (Stage.SkipIfDone(run, options, log)) return;
         var pairs = PairStore.Load(run.Pairs, run.Images);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
         var experts = ExpertData.Load(run);
-        string[] models = [RunLayout.SeedModelName, .. experts.Select(e => RunLayout.ExpertModelName(e.Expert)), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        var models = RunModels.Of(experts.Count);
         if (only is not null && !models.Contains(only))
             throw new ArgumentException($"no model '{only}' in this run; its models are {string.Join(", ", models)}", nameof(only));
-        if (only is not null && only != RunLayout.SeedModelName && only != RunLayout.BaselineModelName && !File.Exists(run.Model(RunLayout.SeedModelName)))
-            throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunLayout.SeedModelName)} is missing)");
+        if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
+            throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;
 
         if (!File.Exists(run.Tokenizer))
@@ -51,18 +52,18 @@ public static class TrainStage
 
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}; model {options.Model} on {options.Device}");
-        TrainState FromSeed() => TrainState.Load(run.Model(RunLayout.SeedModelName), options.ThreadCount, options);
-        if (Wanted(RunLayout.SeedModelName))
-            Train(run, RunLayout.SeedModelName, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
-        foreach (var expert in experts.Where(e => Wanted(RunLayout.ExpertModelName(e.Expert))))
+        TrainState FromSeed() => TrainState.Load(run.Model(RunModels.Seed), options.ThreadCount, options);
+        if (Wanted(RunModels.Seed))
+            Train(run, RunModels.Seed, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
+        foreach (var expert in experts.Where(e => Wanted(RunModels.Expert(e.Expert))))
         {
             var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
-            Train(run, RunLayout.ExpertModelName(expert.Expert), FromSeed, data, options.Steps, options, log, stop);
+            Train(run, RunModels.Expert(expert.Expert), FromSeed, data, options.Steps, options, log, stop);
         }
-        if (Wanted(RunLayout.SingleModelName)) Train(run, RunLayout.SingleModelName, FromSeed, all, options.Steps, options, log, stop);
+        if (Wanted(RunModels.Single)) Train(run, RunModels.Single, FromSeed, all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
-        if (Wanted(RunLayout.BaselineModelName)) Train(run, RunLayout.BaselineModelName, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
-        if (only is null) StageMarker.MarkDone(run, Name, options);
+        if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
+        if (only is null) Stage.Finish(run, options);
     }
 
     /// <summary>Trains one model to <paramref name="untilStep"/>, saving its unfinished state on the way.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MoDE.Cluster;
 using MoDE.Model;
+using MoDE.Run;
 using MoDE.Storage;
 using TorchSharp.Modules;
 using TorchSharp;

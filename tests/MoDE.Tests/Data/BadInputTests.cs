@@ -161,6 +161,6 @@ public class BadInputTests
         Assert.Contains("empty_file 1", error.Message);
         Assert.True(File.Exists(run.IngestReport));
         Assert.False(File.Exists(run.Images));
-        Assert.False(File.Exists(run.Done(IngestStage.Name)));
+        Assert.False(File.Exists(run.Done(IngestStage.Stage.Name)));
     }
 }

@@ -22,7 +22,7 @@ public class DebianCorporaTests(DebianCorpora corpora) : IClassFixture<DebianCor
         var pairs = PairStore.Load(run.Pairs, run.Images);
         Assert.Equal(500, pairs.Count);
         Assert.All(pairs.Pairs, p => Assert.Contains(p.Label!, p.Caption));
-        Assert.True(File.Exists(run.Done(IngestStage.Name)));
+        Assert.True(File.Exists(run.Done(IngestStage.Stage.Name)));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using MoDE.Run;
+using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tests.Run;
 
@@ -34,10 +35,10 @@ public class AblationTests : IClassFixture<DejaVuFonts>
         Assert.Equal(["mode2-m8", "mode4-m8", "mode2-onestep", "mode4-onestep", "random2", "random4", "mode2-m16"], outcomes.Select(o => o.Variant.Name));
         Assert.All(outcomes, o => Assert.Contains(o.Results.Methods, m => m.Name == "MoDE (paper, coarse)"));
         // Shared models are the same bytes everywhere; each n has its own baseline.
-        byte[] seed = File.ReadAllBytes(outcomes[0].Run.Model(RunLayout.SeedModelName));
-        Assert.All(outcomes, o => Assert.Equal(seed, File.ReadAllBytes(o.Run.Model(RunLayout.SeedModelName))));
-        Assert.Equal(File.ReadAllBytes(outcomes[0].Run.Model(RunLayout.BaselineModelName)), File.ReadAllBytes(outcomes[2].Run.Model(RunLayout.BaselineModelName)));
-        Assert.NotEqual(File.ReadAllBytes(outcomes[0].Run.Model(RunLayout.BaselineModelName)), File.ReadAllBytes(outcomes[1].Run.Model(RunLayout.BaselineModelName)));
+        byte[] seed = File.ReadAllBytes(outcomes[0].Run.Model(RunModels.Seed));
+        Assert.All(outcomes, o => Assert.Equal(seed, File.ReadAllBytes(o.Run.Model(RunModels.Seed))));
+        Assert.Equal(File.ReadAllBytes(outcomes[0].Run.Model(RunModels.Baseline)), File.ReadAllBytes(outcomes[2].Run.Model(RunModels.Baseline)));
+        Assert.NotEqual(File.ReadAllBytes(outcomes[0].Run.Model(RunModels.Baseline)), File.ReadAllBytes(outcomes[1].Run.Model(RunModels.Baseline)));
         // A random split gives each expert about half the captions.
         var sizes = MoDE.Split.ExpertData.Load(outcomes[4].Run).Select(e => e.Rows.Length).ToList();
         Assert.InRange(sizes[0], 180, 220);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MoDE.Cluster;
 using MoDE.Data.Synthetic;
 using MoDE.Run;
+using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tests.Train;
 using MoDE.Train;
@@ -30,8 +31,8 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
             run.Pairs, run.Images, run.Preview, run.CaptionEmbeddings, run.EmbeddedPairs, run.EmbedReport,
             run.FineCenters, run.CoarseCenters, run.FineAssignment, run.FineToCoarse, run.ClusterReport,
             run.ExpertRows(0), run.ExpertRows(1), run.SplitReport, run.Tokenizer,
-            run.Model(RunLayout.SeedModelName), run.Model("expert_0"), run.Model("expert_1"), run.Model(RunLayout.SingleModelName), run.Model(RunLayout.BaselineModelName),
-            run.TrainLog(RunLayout.SeedModelName), run.ResultsJson, run.ResultsMarkdown,
+            run.Model(RunModels.Seed), run.Model("expert_0"), run.Model("expert_1"), run.Model(RunModels.Single), run.Model(RunModels.Baseline),
+            run.TrainLog(RunModels.Seed), run.ResultsJson, run.ResultsMarkdown,
         ];
         Assert.All(artifacts, path => Assert.True(File.Exists(path), $"missing {path}"));
         Assert.Empty(Directory.GetFiles(run.Root, "*.partial.ckpt", SearchOption.AllDirectories));
@@ -103,7 +104,7 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
         var events = EventFileReader.Read(Assert.Single(Directory.GetFiles(run.TensorBoard("expert_1"))));
         Assert.Equal(Enumerable.Range(7, 6).Select(s => (long)s), events.Skip(1).Select(e => e.Step));
         Assert.Equal(File.ReadAllBytes(straight.Model("expert_1")), File.ReadAllBytes(run.Model("expert_1")));
-        Assert.Equal(File.ReadAllBytes(straight.Model(RunLayout.BaselineModelName)), File.ReadAllBytes(run.Model(RunLayout.BaselineModelName)));
+        Assert.Equal(File.ReadAllBytes(straight.Model(RunModels.Baseline)), File.ReadAllBytes(run.Model(RunModels.Baseline)));
         Assert.Equal(File.ReadAllText(straight.ResultsJson), File.ReadAllText(run.ResultsJson));
     }
 

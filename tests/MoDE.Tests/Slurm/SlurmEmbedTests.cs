@@ -32,7 +32,7 @@ public class SlurmEmbedTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
         int[] written = Directory.GetFiles(run.EmbedChunksFolder, "*.npy").Select(f => int.Parse(Path.GetFileNameWithoutExtension(f))).Order().ToArray();
         Assert.NotEmpty(written);
         Assert.All(written, c => Assert.Equal(1, c % 3));
-        Assert.False(File.Exists(run.Done(EmbedStage.Name)));
+        Assert.False(File.Exists(run.Done(EmbedStage.Stage.Name)));
         EmbedStage.Run(run, Options.Embed, new StringWriter(), shard: EmbedShard.Parse("0/3"));
         EmbedStage.Run(run, Options.Embed, new StringWriter(), shard: EmbedShard.Parse("2/3"));
         var last = new StringWriter();
@@ -60,7 +60,7 @@ public class SlurmEmbedTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
         string? state = null;
         while (clock.Elapsed < TimeSpan.FromMinutes(4))
         {
-            state = SlurmJobState.Query(jobs.Jobs[ClusterStage.Name]);
+            state = SlurmJobState.Query(jobs.Jobs[ClusterStage.Stage.Name]);
             if (RunStatus.Describe(state, false) is "done" or "failed") break;
             Thread.Sleep(500);
         }

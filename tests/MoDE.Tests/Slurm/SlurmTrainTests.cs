@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MoDE.Cluster;
 using MoDE.Run;
 using MoDE.Slurm;
+using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tests.Run;
 using MoDE.Tests;
@@ -45,7 +46,7 @@ public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
     }
 
     string[] Models(RunLayout run) =>
-        [RunLayout.SeedModelName, RunLayout.ExpertModelName(0), RunLayout.ExpertModelName(1), RunLayout.SingleModelName, RunLayout.BaselineModelName];
+        [RunModels.Seed, RunModels.Expert(0), RunModels.Expert(1), RunModels.Single, RunModels.Baseline];
 
     [Fact]
     public void TrainThroughSlurmGivesTheLocalWeights()
@@ -58,7 +59,7 @@ public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
         var log = new StringWriter();
         var jobs = SlurmTrainLauncher.Submit(run, Options.Train, Slurm, log);
         output.WriteLine(log.ToString());
-        string final = WaitFor(jobs.Jobs[TrainStage.Name], TimeSpan.FromMinutes(4));
+        string final = WaitFor(jobs.Jobs[TrainStage.Stage.Name], TimeSpan.FromMinutes(4));
         var status = new StringWriter();
         RunStatus.Write(run, status);
         output.WriteLine(status.ToString());
@@ -67,8 +68,8 @@ public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
         foreach (string sbatch in new[] { "train-seed", "train-experts", "train-single", "train-baseline", "train-finish" })
             Assert.Contains("#SBATCH --requeue", File.ReadAllText(Path.Combine(run.Root, "slurm", $"{sbatch}.sbatch")));
         Assert.Contains(" --only seed", File.ReadAllText(Path.Combine(run.Root, "slurm", "train-seed.sbatch")));
-        Assert.True(File.Exists(run.Done(TrainStage.Name)));
-        Assert.True(StageMarker.IsDone(run, TrainStage.Name, Options.Train));
+        Assert.True(File.Exists(run.Done(TrainStage.Stage.Name)));
+        Assert.True(StageMarker.IsDone(run, TrainStage.Stage.Name, Options.Train));
         foreach (string model in Models(run))
         {
             Assert.Equal(File.ReadAllBytes(local.Model(model)), File.ReadAllBytes(run.Model(model)));
@@ -83,36 +84,36 @@ public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
         // A longer expert schedule (40 steps, a checkpoint every 2) so the task is requeued mid-way.
         var train = Options.Train with { Steps = 48, SeedShare = 1.0 / 6, CheckpointEvery = 2 };
         var local = SplitRun.Copy("mode-local-requeue");
-        TrainStage.Run(local, train, new StringWriter(), only: RunLayout.SeedModelName);
-        TrainStage.Run(local, train, new StringWriter(), only: RunLayout.ExpertModelName(0));
+        TrainStage.Run(local, train, new StringWriter(), only: RunModels.Seed);
+        TrainStage.Run(local, train, new StringWriter(), only: RunModels.Expert(0));
 
         var run = SplitRun.Copy("mode-slurm-requeue");
         var log = new StringWriter();
         var jobs = SlurmTrainLauncher.Submit(run, train, Slurm, log);
         output.WriteLine(log.ToString());
-        string expert = jobs.Jobs[RunLayout.ExpertModelName(0)];
+        string expert = jobs.Jobs[RunModels.Expert(0)];
 
         // Requeue the task as soon as its first checkpoint exists.
         var clock = Stopwatch.StartNew();
-        while (!File.Exists(run.UnfinishedModel(RunLayout.ExpertModelName(0))) && clock.Elapsed < TimeSpan.FromMinutes(3))
+        while (!File.Exists(run.UnfinishedModel(RunModels.Expert(0))) && clock.Elapsed < TimeSpan.FromMinutes(3))
         {
-            Assert.False(File.Exists(run.Model(RunLayout.ExpertModelName(0))), "expert_0 finished before it could be requeued");
+            Assert.False(File.Exists(run.Model(RunModels.Expert(0))), "expert_0 finished before it could be requeued");
             Thread.Sleep(50);
         }
-        Assert.True(File.Exists(run.UnfinishedModel(RunLayout.ExpertModelName(0))), $"no checkpoint of expert_0 after 3 minutes\n{Logs(run)}");
+        Assert.True(File.Exists(run.UnfinishedModel(RunModels.Expert(0))), $"no checkpoint of expert_0 after 3 minutes\n{Logs(run)}");
         SlurmCommand.Run("scontrol", "requeue", expert);
         output.WriteLine($"scontrol requeue {expert} at {clock.Elapsed.TotalSeconds:F1} s, state now {SlurmJobState.Query(expert)}");
 
-        string final = WaitFor(jobs.Jobs[TrainStage.Name], TimeSpan.FromMinutes(5));
+        string final = WaitFor(jobs.Jobs[TrainStage.Stage.Name], TimeSpan.FromMinutes(5));
         var status = new StringWriter();
         RunStatus.Write(run, status);
         output.WriteLine(status.ToString());
-        string expertLog = File.ReadAllText(jobs.Logs[RunLayout.ExpertModelName(0)]);
+        string expertLog = File.ReadAllText(jobs.Logs[RunModels.Expert(0)]);
         output.WriteLine(expertLog);
         Assert.True(final == "COMPLETED", $"train-finish ended {final}\n{status}\n{Logs(run)}");
         Assert.Contains("restart 1", expertLog);
         Assert.Contains("train expert_0: resuming at step", expertLog);
-        Assert.Equal(File.ReadAllBytes(local.Model(RunLayout.ExpertModelName(0))), File.ReadAllBytes(run.Model(RunLayout.ExpertModelName(0))));
+        Assert.Equal(File.ReadAllBytes(local.Model(RunModels.Expert(0))), File.ReadAllBytes(run.Model(RunModels.Expert(0))));
     }
 
     static string Logs(RunLayout run) => string.Join("\n", Directory.GetFiles(Path.Combine(run.Root, "slurm", "logs"))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using MoDE.Cluster;
 using MoDE.Model;
+using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tests.Run;
 using MoDE.Tests;
@@ -25,8 +26,8 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
         var run = SplitRun.Copy("mode-train-vit");
         try
         {
-            TrainStage.Run(run, Options with { Steps = 4, CheckpointEvery = 10, Model = "tiny-vit" }, new StringWriter(), only: RunLayout.SeedModelName);
-            using var state = TrainState.Load(run.Model(RunLayout.SeedModelName));
+            TrainStage.Run(run, Options with { Steps = 4, CheckpointEvery = 10, Model = "tiny-vit" }, new StringWriter(), only: RunModels.Seed);
+            using var state = TrainState.Load(run.Model(RunModels.Seed));
             Assert.Equal(ClipVisionConfig.Vit, state.Config.Vision.Kind);
             Assert.Equal(2, state.Step);
         }
@@ -39,7 +40,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
         var run = SplitRun.Copy("mode-train-bad-model");
         try
         {
-            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { Model = "ViT-Q-99" }, new StringWriter(), only: RunLayout.SeedModelName));
+            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { Model = "ViT-Q-99" }, new StringWriter(), only: RunModels.Seed));
             Assert.Contains("ViT-Q-99", e.Message);
             Assert.Contains("tiny, tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14", e.Message);
         }
@@ -52,7 +53,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
         var run = SplitRun.Copy("mode-train-context");
         try
         {
-            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { ContextLength = 16 }, new StringWriter(), only: RunLayout.SeedModelName));
+            var e = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, Options with { ContextLength = 16 }, new StringWriter(), only: RunModels.Seed));
             Assert.Contains("32 tokens per caption", e.Message);
             Assert.Contains("makes 16", e.Message);
         }
@@ -66,7 +67,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
         var killed = SplitRun.Copy("mode-train-killed");
         try
         {
-            TrainStage.Run(straight, Options, new StringWriter(), only: RunLayout.SeedModelName);
+            TrainStage.Run(straight, Options, new StringWriter(), only: RunModels.Seed);
 
             string optionsFile = Path.Combine(killed.Root, "train-options.json");
             File.WriteAllText(optionsFile, JsonSerializer.Serialize(Options));
@@ -77,14 +78,14 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
                 first.ErrorDataReceived += (_, _) => { };
                 first.BeginOutputReadLine();
                 first.BeginErrorReadLine();
-                string unfinished = killed.UnfinishedModel(RunLayout.SeedModelName);
+                string unfinished = killed.UnfinishedModel(RunModels.Seed);
                 while (!File.Exists(unfinished) && !first.HasExited) Thread.Sleep(5);
                 Assert.False(first.HasExited, "the first process finished before its first checkpoint; give it more steps");
                 first.Kill(); // SIGKILL: no checkpoint on the way out
                 first.WaitForExit();
                 output.WriteLine($"killed after {clock.Elapsed.TotalSeconds:F1} s; unfinished state at step {PeekStep(unfinished)}");
             }
-            Assert.False(File.Exists(killed.Model(RunLayout.SeedModelName)));
+            Assert.False(File.Exists(killed.Model(RunModels.Seed)));
             using (var second = Mode(killed, optionsFile))
             {
                 var errors = second.StandardError.ReadToEndAsync();
@@ -95,8 +96,8 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
                 Assert.Contains("resuming at step", log);
             }
             output.WriteLine($"both processes: {clock.Elapsed.TotalSeconds:F1} s");
-            Assert.Equal(File.ReadAllBytes(straight.Model(RunLayout.SeedModelName)), File.ReadAllBytes(killed.Model(RunLayout.SeedModelName)));
-            Assert.False(File.Exists(killed.UnfinishedModel(RunLayout.SeedModelName)));
+            Assert.Equal(File.ReadAllBytes(straight.Model(RunModels.Seed)), File.ReadAllBytes(killed.Model(RunModels.Seed)));
+            Assert.False(File.Exists(killed.UnfinishedModel(RunModels.Seed)));
         }
         finally
         {
@@ -120,7 +121,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "mode.dll"), "train", "--run", run.Root,
-                     "--train-options", optionsFile, "--threads", "1", "--only", RunLayout.SeedModelName })
+                     "--train-options", optionsFile, "--threads", "1", "--only", RunModels.Seed })
             start.ArgumentList.Add(arg);
         return Process.Start(start) ?? throw new InvalidOperationException("mode did not start");
     }

@@ -103,13 +103,13 @@ public static class FashionMnist
         TaskStore.Save(task, run.Task(TaskName));
         log.WriteLine($"import fashion-mnist: zero-shot task of {task.Images.Count} test images, {task.Classes.Count} classes, {task.Templates.Count} templates -> {run.Task(TaskName)}");
         if (options.TaskOnly) return;
-        if (StageMarker.IsDone(run, IngestStage.Name, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
+        if (StageMarker.IsDone(run, IngestStage.Stage.Name, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
         var pairs = Pairs(options.Root, options.ImageSize, options.Seed, options.Pairs);
         PairStore.Save(pairs, run.Pairs, run.Images);
         var report = new IngestReport { Source = options.Root, Format = "fashion-mnist", ImageSize = options.ImageSize, Files = 4, Kept = pairs.Count, Decoded = pairs.Count + task.Images.Count, Threads = Environment.ProcessorCount };
         report.DecodeSeconds = report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         report.Save(run.IngestReport);
-        StageMarker.MarkDone(run, IngestStage.Name, options);
+        IngestStage.Stage.Finish(run, options);
         log.WriteLine($"import fashion-mnist: {pairs.Count} captioned training pairs -> {run.Pairs} in {clock.Elapsed.TotalSeconds:F1} s");
     }
 }

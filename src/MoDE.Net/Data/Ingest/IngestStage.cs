@@ -13,12 +13,13 @@ namespace MoDE.Data.Ingest;
 /// </summary>
 public static class IngestStage
 {
-    public const string Name = "ingest";
+    /// <summary>The pairs and the zero-shot tasks; the first stage, needing nothing.</summary>
+    public static readonly Stage Stage = new("ingest", [], run => [run.Pairs, run.Images, run.TasksFolder]);
 
     public static void Run(RunLayout run, SyntheticWebOptions options, TextWriter log)
     {
         options.Validate();
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("ingest: done already, skipped"); return; }
+        if (Stage.SkipIfDone(run, options, log)) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new ConsoleProgress("ingest", options.Pairs, log);
         var pairs = SyntheticWeb.GeneratePairs(options, new Progress<int>(done => progress.Report(done)));
@@ -26,7 +27,7 @@ public static class IngestStage
         SyntheticWeb.RenderContactSheet(pairs, run.Preview, perClass: 8);
         var tasks = SyntheticWeb.GenerateTasks(options);
         foreach (var task in tasks) TaskStore.Save(task, run.Task(task.Name));
-        StageMarker.MarkDone(run, Name, options);
+        Stage.Finish(run, options);
         log.WriteLine($"ingest: {pairs.Count} pairs ({pairs.Pairs.Count(p => p.Noisy)} noisy) and {tasks.Count} zero-shot tasks " +
                       $"({string.Join(", ", tasks.Select(t => $"{t.Name}: {t.Classes.Count} classes"))}) in {clock.Elapsed.TotalSeconds:F1} s");
     }
@@ -35,13 +36,13 @@ public static class IngestStage
     public static IngestReport? Run(RunLayout run, SourceOptions options, TextWriter log)
     {
         options.Validate();
-        if (StageMarker.IsDone(run, Name, options)) { log.WriteLine("ingest: done already, skipped"); return null; }
+        if (Stage.SkipIfDone(run, options, log)) return null;
         log.WriteLine($"ingest: reading {options.Source}");
         var report = SourceIngest.Run(options, run.Pairs, run.Images, log);
         report.Save(run.IngestReport);
         if (report.Kept == 0)
             throw new InvalidDataException($"{options.Source}: no pair could be used ({report.Summary()}); see {run.IngestReport}");
-        StageMarker.MarkDone(run, Name, options);
+        Stage.Finish(run, options);
         log.WriteLine($"ingest: {report.Summary()} in {report.Seconds:F1} s; report in {run.IngestReport}");
         return report;
     }

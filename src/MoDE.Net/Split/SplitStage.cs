@@ -1,0 +1,36 @@
+using System.Text.Json;
+using MoDE.Cluster;
+using MoDE.Storage;
+
+namespace MoDE.Split;
+
+/// <summary>
+/// The expert data stage: expert c owns every pair whose fine cluster maps to coarse cluster c (<see cref="ExpertData"/>).
+/// Writes each expert's pair rows and <c>split/report.json</c>, the one artifact later stages read the number of
+/// experts from (<see cref="RunModels"/>).
+/// </summary>
+public static class SplitStage
+{
+    /// <summary>Each expert's pair rows, from the fine-to-coarse map of the cluster stage.</summary>
+    public static readonly Stage Stage = new("split", [ClusterStage.Stage],
+        run => [run.SplitReport, .. Enumerable.Range(0, RunModels.Experts(run)).Select(run.ExpertRows)]);
+
+    public static void Run(RunLayout run, SplitOptions options, TextWriter log)
+    {
+        options.Validate();
+        if (Stage.SkipIfDone(run, options, log)) return;
+        var hierarchy = ClusterHierarchy.Load(run);
+        int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
+        int[] expertOf = hierarchy.ExpertOfCaption();
+        var sizes = new List<int>();
+        for (int c = 0; c < hierarchy.CoarseCount; c++)
+        {
+            int[] rows = pairRows.Where((_, i) => expertOf[i] == c).ToArray();
+            Npy.Write(run.ExpertRows(c), rows);
+            sizes.Add(rows.Length);
+        }
+        AtomicFile.WriteAllText(run.SplitReport, JsonSerializer.Serialize(new ExpertData.Report(sizes.Count, options.OutOfClusterRatio, sizes), new JsonSerializerOptions { WriteIndented = true }));
+        Stage.Finish(run, options);
+        log.WriteLine($"split: expert sizes {string.Join(" / ", sizes)} (+ {options.OutOfClusterRatio:P0} of the out-of-cluster pairs each pass)");
+    }
+}
