@@ -38,6 +38,6 @@ public static class ClusterStage
         foreach (var expert in report.Coarse)
             log.WriteLine($"  expert {expert.Id}: {expert.Captions} captions, {expert.Children} fine clusters, words: {string.Join(' ', expert.Words.Take(8))}" +
                           (expert.Domains.Count > 0 ? $"; domains: {string.Join(", ", expert.Domains.Take(3).Select(d => $"{d.Key} {d.Value}"))}" : ""));
-        log.WriteLine($"cluster: done in {seconds:F1} s, fine imbalance {report.FineImbalance:F2}; `mode clusters --run {run.Root}` shows every cluster");
+        log.WriteLine($"cluster: done in {seconds:F1} s, fine imbalance {report.FineImbalance:F2}; `{ModeCommand.Invocation} clusters --run {ModeCommand.Quote(run.Root)}` shows every cluster");
     }
 }

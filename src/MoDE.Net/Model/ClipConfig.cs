@@ -40,6 +40,28 @@ public sealed partial record ClipConfig(
     /// <summary>The config as open_clip-style JSON (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads an open_clip-style JSON file; throws <see cref="InvalidDataException"/> naming the file when it
+    /// is not valid JSON, has an unknown key or an out-of-range field.</summary>
+    public static ClipConfig FromFile(string path)
+    {
+        try { return FromJson(File.ReadAllText(path)); }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: not an open_clip model config: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    /// <summary>Throws, naming the file or listing the presets, unless <paramref name="nameOrPath"/> is a preset or a
+    /// readable config file; lets a command reject a bad <c>--model</c> before any stage runs.</summary>
+    public static void Check(string nameOrPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath, nameof(nameOrPath));
+        if (PresetNames.Contains(nameOrPath)) return;
+        if (!File.Exists(nameOrPath))
+            throw new ArgumentException($"'{nameOrPath}' is neither a model preset ({string.Join(", ", PresetNames)}) nor a config file", nameof(nameOrPath));
+        FromFile(nameOrPath);
+    }
+
     /// <summary>Reads open_clip-style JSON; throws <see cref="JsonException"/> on an unknown key.</summary>
     public static ClipConfig FromJson(string json) =>
         (JsonSerializer.Deserialize<ClipConfig>(json, Json) ?? throw new JsonException("empty CLIP config")).Validate();
@@ -58,7 +80,7 @@ public sealed partial record ClipConfig(
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1, nameof(imageSize));
         ClipConfig config;
         if (Preset(nameOrPath, vocabSize, imageSize) is ClipConfig preset) config = preset;
-        else if (File.Exists(nameOrPath)) config = FromJson(File.ReadAllText(nameOrPath));
+        else if (File.Exists(nameOrPath)) config = FromFile(nameOrPath);
         else throw new ArgumentException($"'{nameOrPath}' is neither a model preset ({string.Join(", ", PresetNames)}) nor a config file", nameof(nameOrPath));
         if (config.Text.VocabSize < vocabSize)
             throw new ArgumentException($"model '{nameOrPath}' has a vocabulary of {config.Text.VocabSize} tokens; the tokenizer needs {vocabSize}", nameof(nameOrPath));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 
 namespace MoDE.Slurm;
 
@@ -9,22 +8,6 @@ namespace MoDE.Slurm;
 /// </summary>
 public static class SlurmCommand
 {
-    /// <summary>The command line that starts this CLI again: the <c>mode</c> executable, or <c>dotnet mode.dll</c>.</summary>
-    public static string Current()
-    {
-        string process = Environment.ProcessPath ?? "mode";
-        string? assembly = Assembly.GetEntryAssembly()?.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" && !string.IsNullOrEmpty(assembly)
-            ? $"{Quote(process)} {Quote(assembly)}"
-            : Quote(process);
-    }
-
-    /// <summary>A word for bash: single-quoted unless it holds only safe characters.</summary>
-    public static string Quote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c))
-            ? word
-            : "'" + word.Replace("'", "'\\''") + "'";
-
     /// <summary>True when <paramref name="program"/> is on the PATH.</summary>
     public static bool Available(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)

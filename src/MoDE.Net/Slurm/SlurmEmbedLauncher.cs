@@ -30,9 +30,9 @@ public static class SlurmEmbedLauncher
         string embedFile = Path.Combine(folder, "embed.json"), clusterFile = Path.Combine(folder, "cluster.json");
         AtomicFile.WriteAllText(embedFile, JsonSerializer.Serialize(embed, Json) + "\n");
         AtomicFile.WriteAllText(clusterFile, JsonSerializer.Serialize(cluster, Json) + "\n");
-        string mode = slurm.Mode.Length > 0 ? slurm.Mode : SlurmCommand.Current();
+        string mode = slurm.Mode.Length > 0 ? slurm.Mode : ModeCommand.Invocation;
         string threads = embed.Threads > 0 ? embed.Threads.ToString() : "\"${SLURM_CPUS_PER_TASK:-1}\"";
-        string common = $"--run {SlurmCommand.Quote(run.Root)} --embed-options {SlurmCommand.Quote(embedFile)} --threads {threads}";
+        string common = $"--run {ModeCommand.Quote(run.Root)} --embed-options {ModeCommand.Quote(embedFile)} --threads {threads}";
 
         var jobs = SlurmJobs.Load(run);
         string Write(string name, SbatchScript script, params string[] flags) => script.Submit(folder, name, slurm, run.Root, log, flags);
@@ -59,7 +59,7 @@ public static class SlurmEmbedLauncher
         {
             JobName = "mode-cluster", Purpose = "MoDE cluster: fine and coarse k-means once the embeddings exist, every pair assigned.",
             Log = Path.Combine(logs, "cluster_%j.out"),
-            Command = $"{mode} cluster --run {SlurmCommand.Quote(run.Root)} --cluster-options {SlurmCommand.Quote(clusterFile)}",
+            Command = $"{mode} cluster --run {ModeCommand.Quote(run.Root)} --cluster-options {ModeCommand.Quote(clusterFile)}",
         }, $"--dependency=afterok:{concatenate}");
         jobs.Jobs[ClusterStage.Stage.Name] = fit;
         jobs.Logs[ClusterStage.Stage.Name] = Path.Combine(logs, $"cluster_{fit}.out");

@@ -32,10 +32,10 @@ public static class SlurmTrainLauncher
         string optionsFile = Path.Combine(folder, "train.json");
         AtomicFile.WriteAllText(optionsFile, JsonSerializer.Serialize(options, Json) + "\n");
 
-        string mode = slurm.Mode.Length > 0 ? slurm.Mode : SlurmCommand.Current();
+        string mode = slurm.Mode.Length > 0 ? slurm.Mode : ModeCommand.Invocation;
         string threads = options.Threads > 0 ? options.Threads.ToString() : "\"${SLURM_CPUS_PER_TASK:-1}\"";
         string Train(string model) =>
-            $"{mode} train --run {SlurmCommand.Quote(run.Root)} --train-options {SlurmCommand.Quote(optionsFile)} --threads {threads}" +
+            $"{mode} train --run {ModeCommand.Quote(run.Root)} --train-options {ModeCommand.Quote(optionsFile)} --threads {threads}" +
             (options.Device != TrainDevice.Cpu ? $" --device {options.Device}" : "") + // not in train.json: checkpoints are device-independent
             (model.Length > 0 ? $" --only {model}" : "");
 

@@ -26,7 +26,7 @@ public static class RunModels
     public static int Experts(RunLayout run)
     {
         if (!File.Exists(run.SplitReport))
-            throw new InvalidOperationException($"{run.SplitReport} is missing: run `mode split --run {run.Root}` first");
+            throw new InvalidOperationException($"{run.SplitReport} is missing: run `{ModeCommand.Invocation} split --run {ModeCommand.Quote(run.Root)}` first");
         var report = JsonSerializer.Deserialize<ExpertData.Report>(File.ReadAllText(run.SplitReport))
             ?? throw new InvalidDataException($"{run.SplitReport}: empty");
         if (report.Experts < 1) throw new InvalidDataException($"{run.SplitReport}: {report.Experts} experts");

@@ -30,7 +30,7 @@ public static class StageMarker
         foreach (string needed in before)
             if (!File.Exists(run.Done(needed)))
                 throw new InvalidOperationException(
-                    $"{run.Root}: stage '{stage}' needs stage '{needed}' first ({run.Done(needed)} is missing); run `mode {needed} --run {run.Root}`, or `mode run`");
+                    $"{run.Root}: stage '{stage}' needs stage '{needed}' first ({run.Done(needed)} is missing); run `{ModeCommand.Invocation} {needed} --run {ModeCommand.Quote(run.Root)}`, or `{ModeCommand.Invocation} run`");
     }
 
     public static void MarkDone<T>(RunLayout run, string stage, T options) =>

@@ -28,7 +28,7 @@ public class SlurmTrainTests(LocalSlurm slurm, ITestOutputHelper output) : IClas
     internal static SlurmOptions Slurm => new()
     {
         Cpus = 1, Memory = "2G",
-        Mode = $"{SlurmCommand.Quote(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")} {SlurmCommand.Quote(Path.Combine(AppContext.BaseDirectory, "mode.dll"))}",
+        Mode = $"{ModeCommand.Quote(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")} {ModeCommand.Quote(Path.Combine(AppContext.BaseDirectory, "mode.dll"))}",
     };
 
     /// <summary>Waits until Slurm reports <paramref name="id"/> finished and returns its last state.</summary>

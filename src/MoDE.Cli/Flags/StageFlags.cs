@@ -1,0 +1,99 @@
+using MoDE.Cluster;
+using MoDE.Data.Import;
+using MoDE.Data.Ingest;
+using MoDE.Data.Synthetic;
+using MoDE.Embed;
+using MoDE.Slurm;
+using MoDE.Train;
+
+namespace MoDE.Cli.Flags;
+
+/// <summary>
+/// The flags of each stage's options record. Each default comes from the record; the help text says what the field
+/// means, never its value.
+/// </summary>
+public static class StageFlags
+{
+    public static readonly Flag<SyntheticWebOptions, int> Pairs = new("--pairs", "Training pairs of the built-in dataset",
+        nameof(SyntheticWebOptions.Pairs), o => o.Pairs, (o, v) => o with { Pairs = v });
+    public static readonly Flag<SyntheticWebOptions, double> Noise = new("--noise", "Share of noisy pairs in the built-in dataset",
+        nameof(SyntheticWebOptions.NoiseShare), o => o.NoiseShare, (o, v) => o with { NoiseShare = v });
+    public static readonly Flag<SyntheticWebOptions, int> DataImageSize = new("--image-size", "Side of the square images, in pixels",
+        nameof(SyntheticWebOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
+    public static FlagSet<SyntheticWebOptions> Data { get; } = new(Pairs, Noise, DataImageSize);
+
+    public static readonly Flag<SourceOptions, string> Source = new("--source",
+        "Your data instead of the built-in dataset: WebDataset shards (data/{00000..00099}.tar), a CSV/TSV/Parquet manifest, or a folder of images with .txt captions",
+        nameof(SourceOptions.Source), o => o.Source, (o, v) => o with { Source = v });
+    public static readonly Flag<SourceOptions, SourceFormat> Format = new("--format", "Format of --source when its name does not tell",
+        nameof(SourceOptions.Format), o => o.Format, (o, v) => o with { Format = v });
+    public static readonly Flag<SourceOptions, int> MaxPairs = new("--max-pairs", "Stop after this many pairs of --source are kept (0: all)",
+        nameof(SourceOptions.MaxPairs), o => o.MaxPairs, (o, v) => o with { MaxPairs = v });
+    /// <summary>The source's own image size flag: <c>--image-size</c> sets both records, whichever the run ingests.</summary>
+    public static readonly Flag<SourceOptions, int> SourceImageSize = new("--image-size", "Side of the square images, in pixels",
+        nameof(SourceOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
+    /// <summary>The flags only a --source applies; <c>--image-size</c> is declared by <see cref="Data"/>.</summary>
+    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs);
+
+    public static readonly Flag<EmbedOptions, string> Encoder = new("--encoder",
+        "Caption encoder: all-MiniLM-L6-v2, arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json",
+        nameof(EmbedOptions.Encoder), o => o.Encoder, (o, v) => o with { Encoder = v });
+    public static readonly Flag<EmbedOptions, bool> Float16 = new("--float16", "Store caption embeddings as float16 (half the disk)",
+        nameof(EmbedOptions.Precision), o => o.Precision == EmbeddingPrecision.Float16, (o, v) => o with { Precision = v ? EmbeddingPrecision.Float16 : EmbeddingPrecision.Float32 });
+    public static FlagSet<EmbedOptions> Embed { get; } = new(Encoder, Float16);
+
+    public static readonly Flag<ClusterOptions, int> Fine = new("--fine", "Fine clusters m",
+        nameof(ClusterOptions.FineClusters), o => o.FineClusters, (o, v) => o with { FineClusters = v }, "-m");
+    public static readonly Flag<ClusterOptions, int> Experts = new("--experts", "Coarse clusters n = data experts",
+        nameof(ClusterOptions.CoarseClusters), o => o.CoarseClusters, (o, v) => o with { CoarseClusters = v }, "-n");
+    public static FlagSet<ClusterOptions> Cluster { get; } = new(Fine, Experts);
+
+    public static readonly Flag<ProtocolOptions, int> Steps = new("--steps", "Steps of one expert's schedule, seed part included",
+        nameof(ProtocolOptions.Steps), o => o.Steps, (o, v) => o with { Steps = v });
+    public static readonly Flag<ProtocolOptions, double> SeedShare = new("--seed-share", "Share of the schedule trained as the seed model (the paper: 27 of 32 epochs)",
+        nameof(ProtocolOptions.SeedShare), o => o.SeedShare, (o, v) => o with { SeedShare = v });
+    public static readonly Flag<ProtocolOptions, int> Batch = new("--batch", "Training batch size",
+        nameof(ProtocolOptions.BatchSize), o => o.BatchSize, (o, v) => o with { BatchSize = v });
+    public static readonly Flag<ProtocolOptions, string> Model = new("--model",
+        "CLIP architecture (open_clip's flag): tiny, tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14, or an open_clip-style JSON config file",
+        nameof(ProtocolOptions.Model), o => o.Model, (o, v) => o with { Model = v });
+    public static readonly Flag<ProtocolOptions, double> CropScale = new("--crop-scale", "Smallest image area share kept by the training crop (open_clip's; 1 turns augmentation off)",
+        nameof(ProtocolOptions.CropScale), o => o.CropScale, (o, v) => o with { CropScale = v });
+    /// <summary>The flags a <c>--train-options</c> file replaces.</summary>
+    public static FlagSet<ProtocolOptions> Train { get; } = new(Steps, SeedShare, Batch, Model, CropScale);
+
+    public static readonly Flag<ProtocolOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the TorchSharp-cuda-linux build)",
+        nameof(ProtocolOptions.Device), o => o.Device, (o, v) => o with { Device = v });
+    public static readonly Flag<ProtocolOptions, int> Workers = new("--workers", "Threads preparing training batches ahead (0: 2; results do not depend on it)",
+        nameof(ProtocolOptions.Workers), o => o.Workers, (o, v) => o with { Workers = v });
+    /// <summary>Where and how fast training runs, never what it computes: these also apply over a <c>--train-options</c> file.</summary>
+    public static FlagSet<ProtocolOptions> TrainMachine { get; } = new(Device, Workers);
+
+    public static readonly Flag<SlurmOptions, string> Partition = new("--partition", "Slurm partition",
+        nameof(SlurmOptions.Partition), o => o.Partition, (o, v) => o with { Partition = v });
+    public static readonly Flag<SlurmOptions, string> Time = new("--time", "Slurm time limit per task, e.g. 04:00:00",
+        nameof(SlurmOptions.Time), o => o.Time, (o, v) => o with { Time = v });
+    public static readonly Flag<SlurmOptions, int> Cpus = new("--cpus", "Slurm CPUs per task",
+        nameof(SlurmOptions.Cpus), o => o.Cpus, (o, v) => o with { Cpus = v });
+    public static readonly Flag<SlurmOptions, int> Gpus = new("--gpus", "Slurm GPUs per task",
+        nameof(SlurmOptions.Gpus), o => o.Gpus, (o, v) => o with { Gpus = v });
+    public static readonly Flag<SlurmOptions, string> Memory = new("--mem", "Slurm memory per task, e.g. 8G",
+        nameof(SlurmOptions.Memory), o => o.Memory, (o, v) => o with { Memory = v });
+    public static readonly Flag<SlurmOptions, string> Account = new("--account", "Slurm account",
+        nameof(SlurmOptions.Account), o => o.Account, (o, v) => o with { Account = v });
+    public static readonly Flag<SlurmOptions, string[]> Sbatch = new("--sbatch", "Extra #SBATCH flag, e.g. --sbatch=--qos=high (repeatable)",
+        nameof(SlurmOptions.ExtraFlags), o => [.. o.ExtraFlags], (o, v) => o with { ExtraFlags = v });
+    public static FlagSet<SlurmOptions> Slurm { get; } = new(Partition, Time, Cpus, Gpus, Memory, Account, Sbatch);
+
+    public static readonly Flag<FashionMnistOptions, string> FashionRoot = new("--root", "Where the Debian package installed the corpus",
+        nameof(FashionMnistOptions.Root), o => o.Root, (o, v) => o with { Root = v });
+    public static readonly Flag<FashionMnistOptions, int> FashionImageSize = new("--image-size", "Side of the square images, in pixels",
+        nameof(FashionMnistOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
+    public static readonly Flag<FashionMnistOptions, int> FashionPairs = new("--pairs", "Training images kept as pairs (0: all 60,000)",
+        nameof(FashionMnistOptions.Pairs), o => o.Pairs, (o, v) => o with { Pairs = v });
+    public static readonly Flag<FashionMnistOptions, bool> TaskOnly = new("--task-only", "Only the zero-shot task (test split), to evaluate models trained on another corpus",
+        nameof(FashionMnistOptions.TaskOnly), o => o.TaskOnly, (o, v) => o with { TaskOnly = v });
+    public static readonly Flag<FashionMnistOptions, int> FashionSeed = new("--seed", "Seed of the sample of training images",
+        nameof(FashionMnistOptions.Seed), o => o.Seed, (o, v) => o with { Seed = v });
+    public static FlagSet<FashionMnistOptions> FashionMnist { get; } = new(FashionRoot, FashionImageSize, FashionPairs, TaskOnly, FashionSeed);
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using MoDE.Cli.Flags;
+using MoDE.Eval;
+using MoDE.Storage;
+
+namespace MoDE.Cli.Verbs;
+
+/// <summary><c>mode eval</c>: the run's tasks, or task folders from disk.</summary>
+public static class EvalVerb
+{
+    public static Command Create()
+    {
+        var tasks = new Option<string[]>("--tasks")
+        {
+            Description = "Task folders to evaluate: task.json + labels.csv, an ImageFolder tree, or pairs.csv (retrieval)", AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("eval", "Zero-shot accuracy of the baselines, each expert, and the uniform and routed ensembles; --tasks DIR... scores tasks from disk")
+        {
+            RunFlags.Run, tasks, RunFlags.Threads,
+        };
+        return command.WithAction((p, output) =>
+        {
+            var run = new RunLayout(p.GetValue(RunFlags.Run)!);
+            Verb.RequireRun(run);
+            var options = RunFlags.Options(p).Eval;
+            if (p.GetValue(tasks) is not { Length: > 0 } folders)
+            {
+                output.WriteLine(EvalStage.Run(run, options, output).ToTable());
+                return;
+            }
+            EvalStage.Stage.Require(run);
+            int size = EvalStage.ImageSize(run);
+            var loaded = folders.Select(f => TaskFolder.Load(f, size)).ToList();
+            var results = EvalStage.Evaluate(run, loaded, options, output);
+            results.Save(run.TaskResultsJson, run.TaskResultsMarkdown);
+            output.WriteLine(results.ToTable());
+            output.WriteLine($"Table written to {run.TaskResultsMarkdown} and {run.TaskResultsJson}");
+        });
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Diagnostics;
+using MoDE.Cli.Flags;
+using MoDE.Run;
+using MoDE.Storage;
+
+namespace MoDE.Cli.Verbs;
+
+/// <summary><c>mode run</c>: every stage in order, the report included; stages already done are skipped.</summary>
+public static class RunVerb
+{
+    public static Command Create(CancellationToken stop)
+    {
+        var command = new Command("run", "The whole pipeline on the built-in dataset (or --source), the report included; stages already done are skipped")
+        {
+            RunFlags.Run, RunFlags.Seed, RunFlags.Threads,
+        };
+        RunFlags.AddData(command);
+        StageFlags.Embed.AddTo(command);
+        StageFlags.Cluster.AddTo(command);
+        StageFlags.Train.AddTo(command);
+        StageFlags.TrainMachine.AddTo(command);
+        return command.WithAction((p, output) =>
+        {
+            var run = new RunLayout(p.GetValue(RunFlags.Run)!);
+            var options = RunFlags.Options(p);
+            options.Validate(); // every flag checked before the first stage runs
+            var clock = Stopwatch.StartNew();
+            output.WriteLine($"MoDE run in {run.Root}");
+            var results = Pipeline.Run(run, options, output, stop);
+            output.WriteLine();
+            output.WriteLine("Zero-shot top-1 accuracy (%):");
+            output.WriteLine(results.ToTable());
+            output.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}; report in {run.ReportHtml}");
+            output.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+        }, RunFlags.Names);
+    }
+}

@@ -1,0 +1,17 @@
+using System.CommandLine;
+using MoDE.Cli.Flags;
+using MoDE.Split;
+using MoDE.Storage;
+
+namespace MoDE.Cli.Verbs;
+
+/// <summary><c>mode split</c>: each data expert's pairs.</summary>
+public static class SplitVerb
+{
+    public static Command Create() => new Command("split", "Write each data expert's pairs") { RunFlags.Run }.WithAction((p, output) =>
+    {
+        var run = new RunLayout(p.GetValue(RunFlags.Run)!);
+        Verb.RequireRun(run);
+        SplitStage.Run(run, new SplitOptions(), output);
+    });
+}

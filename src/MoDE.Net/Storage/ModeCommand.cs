@@ -1,0 +1,33 @@
+using System.Reflection;
+
+namespace MoDE.Storage;
+
+/// <summary>
+/// How to start this CLI again, as a user would type it: the hints the stages print (<c>mode clusters --run ...</c>)
+/// and the lines the Slurm launcher writes into sbatch files use it, so they work whether the tool is on the PATH,
+/// started through its apphost under <c>bin/</c>, or as <c>dotnet mode.dll</c>.
+/// </summary>
+public static class ModeCommand
+{
+    /// <summary><c>mode</c> when the running executable is the one the PATH finds; otherwise its full path, or
+    /// <c>dotnet PATH/mode.dll</c>.</summary>
+    public static string Invocation { get; } = Find();
+
+    static string Find()
+    {
+        string process = Environment.ProcessPath ?? "mode";
+        string? assembly = Assembly.GetEntryAssembly()?.Location;
+        if (Path.GetFileNameWithoutExtension(process) == "dotnet")
+            return string.IsNullOrEmpty(assembly) ? "mode" : $"{Quote(process)} {Quote(assembly)}";
+        bool onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, "mode")).FirstOrDefault(File.Exists) is { } found
+            && Path.GetFullPath(found) == Path.GetFullPath(process);
+        return onPath ? "mode" : Quote(process);
+    }
+
+    /// <summary>A word for bash: single-quoted unless it holds only safe characters.</summary>
+    public static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c))
+            ? word
+            : "'" + word.Replace("'", "'\\''") + "'";
+}
