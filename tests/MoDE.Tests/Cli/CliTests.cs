@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.Text.Json;
+using MoDE.Cli;
+using MoDE.Cli.Flags;
+using MoDE.Cluster;
+using MoDE.Data.Synthetic;
+using MoDE.Run;
+using MoDE.Train;
+
+namespace MoDE.Tests.Cli;
+
+/// <summary>The <c>mode</c> command line, parsed and run in this process: options, defaults, rejections, exit codes.</summary>
+public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("mode-cli").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    sealed record Outcome(int Code, string Output, string Error);
+
+    static Outcome Mode(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = ModeCli.Invoke(args, CancellationToken.None, new InvocationConfiguration { Output = output, Error = error });
+        return new Outcome(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>A failure is one line on standard error, never a stack trace.</summary>
+    static void OneLine(Outcome outcome, string mustName)
+    {
+        Assert.Single(outcome.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(mustName, outcome.Error);
+        Assert.DoesNotContain("   at ", outcome.Error);
+        Assert.StartsWith("mode ", outcome.Error);
+    }
+
+    static string Json(object o) => JsonSerializer.Serialize(o);
+
+    [Fact]
+    public void With_no_flags_the_options_are_the_records_defaults()
+    {
+        var parse = ModeCli.Create(CancellationToken.None).Parse(["run"]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(Json(new RunOptions()), Json(RunFlags.Options(parse)));
+    }
+
+    [Fact]
+    public void Help_shows_each_default_as_the_options_record_has_it()
+    {
+        var help = Mode("run", "--help").Output;
+        Assert.Contains($"Fine clusters m [default: {new ClusterOptions().FineClusters}]", help);
+        Assert.Contains($"Coarse clusters n = data experts [default: {new ClusterOptions().CoarseClusters}]", help);
+        Assert.Contains($"[default: {new ProtocolOptions().Steps}]", help);
+        Assert.Contains($"[default: {new SyntheticWebOptions().Pairs}]", help);
+        Assert.Contains($"[default: {new ProtocolOptions().Model}]", help);
+    }
+
+    [Fact]
+    public void Typed_flags_reach_their_records()
+    {
+        var parse = ModeCli.Create(CancellationToken.None).Parse(
+            ["run", "--fine", "32", "-n", "2", "--steps", "100", "--seed-share", "0.5", "--batch", "64", "--pairs", "500", "--noise", "0.1",
+             "--image-size", "16", "--float16", "--threads", "1", "--seed", "7", "--model", "tiny-vit", "--crop-scale", "1", "--workers", "3"]);
+        Assert.Empty(parse.Errors);
+        var o = RunFlags.Options(parse);
+        var seeded = new RunOptions().WithSeed(7);
+        Assert.Equal((32, 2, seeded.Cluster.Seed), (o.Cluster.FineClusters, o.Cluster.CoarseClusters, o.Cluster.Seed));
+        Assert.Equal((100, 0.5, 64, "tiny-vit", 1.0, 3, 1, seeded.Train.Seed),
+            (o.Train.Steps, o.Train.SeedShare, o.Train.BatchSize, o.Train.Model, o.Train.CropScale, o.Train.Workers, o.Train.Threads, o.Train.Seed));
+        Assert.Equal((500, 0.1, 16, 7), (o.Data.Pairs, o.Data.NoiseShare, o.Data.ImageSize, o.Data.Seed));
+        Assert.Equal(MoDE.Embed.EmbeddingPrecision.Float16, o.Embed.Precision);
+        Assert.Equal((1, 1), (o.Embed.Threads, o.Eval.Threads));
+        Assert.Null(o.Source);
+    }
+
+    [Fact]
+    public void A_source_takes_the_image_size_and_its_own_flags()
+    {
+        var parse = ModeCli.Create(CancellationToken.None).Parse(["ingest", "--source", "list.csv", "--format", "Csv", "--image-size", "24", "--max-pairs", "9", "--seed", "3"]);
+        Assert.Empty(parse.Errors);
+        var source = RunFlags.Options(parse).Source!;
+        Assert.Equal(("list.csv", MoDE.Data.Ingest.SourceFormat.Csv, 24, 9, 3), (source.Source, source.Format, source.ImageSize, source.MaxPairs, source.Seed));
+    }
+
+    [Theory]
+    [InlineData("--format", "run", "--format", "Csv")]
+    [InlineData("--max-pairs", "ingest", "--max-pairs", "5")]
+    [InlineData("--pairs", "run", "--source", "x.csv", "--pairs", "5")]
+    [InlineData("--only", "train", "--launcher", "slurm", "--only", "seed")]
+    [InlineData("--partition", "train", "--partition", "gpu")]
+    [InlineData("--chunks", "embed", "--launcher", "slurm", "--chunks", "0/2")]
+    [InlineData("--array", "embed", "--array", "3")]
+    [InlineData("--fine", "cluster", "--cluster-options", "c.json", "--fine", "8")]
+    [InlineData("--steps", "train", "--train-options", "t.json", "--steps", "8")]
+    [InlineData("--encoder", "ablate", "--base", "runs/x", "--encoder", "arctic-embed-xs")]
+    [InlineData("--steps", "eval", "--steps", "8")]
+    [InlineData("--bogus", "run", "--bogus")]
+    public void Options_that_cannot_apply_are_rejected_before_anything_runs(string named, params string[] args)
+    {
+        var outcome = Mode([.. args, args[0] == "ablate" ? "--root" : "--run", Path.Combine(folder, "run")]);
+        Assert.Equal(Verb.BadFlag, outcome.Code);
+        OneLine(outcome, named);
+        Assert.False(Directory.Exists(Path.Combine(folder, "run")));
+    }
+
+    [Theory]
+    [InlineData("--experts", "run", "--experts", "0")]
+    [InlineData("--fine", "run", "--fine", "2", "--experts", "4")]
+    [InlineData("--steps", "run", "--steps", "1")]
+    [InlineData("--seed-share", "run", "--seed-share", "1.5")]
+    [InlineData("--noise", "ingest", "--noise", "2")]
+    [InlineData("--pairs", "import", "fashion-mnist", "--pairs", "-1")]
+    public void Bad_values_name_the_flag_as_typed_and_stop_before_the_first_stage(string flag, params string[] args)
+    {
+        var outcome = Mode([.. args, "--run", Path.Combine(folder, "run")]);
+        Assert.Equal(Verb.BadFlag, outcome.Code);
+        OneLine(outcome, flag);
+        Assert.DoesNotContain("Parameter", outcome.Error);
+        Assert.DoesNotContain("Clusters", outcome.Error); // the record's property names stay inside
+        Assert.False(Directory.Exists(Path.Combine(folder, "run")));
+    }
+
+    [Fact]
+    public void A_bad_model_config_is_one_line_naming_the_file()
+    {
+        string config = Path.Combine(folder, "bad.json");
+        File.WriteAllText(config, "{ \"embed_dim\": ");
+        var outcome = Mode("run", "--model", config, "--run", Path.Combine(folder, "run"));
+        Assert.Equal(Verb.BadFlag, outcome.Code);
+        OneLine(outcome, config);
+        Assert.Contains("--model", outcome.Error);
+        Assert.False(Directory.Exists(Path.Combine(folder, "run")));
+    }
+
+    [Theory]
+    [InlineData("report")]
+    [InlineData("status")]
+    [InlineData("clusters")]
+    [InlineData("split")]
+    [InlineData("train")]
+    [InlineData("eval")]
+    public void Verbs_that_read_a_run_fail_on_a_folder_that_is_not_one(string verb)
+    {
+        string notRun = Path.Combine(folder, "not-a-run");
+        Directory.CreateDirectory(notRun);
+        File.WriteAllText(Path.Combine(notRun, "notes.txt"), "hello");
+        var outcome = Mode(verb, "--run", notRun);
+        Assert.Equal(Verb.Failed, outcome.Code);
+        OneLine(outcome, notRun);
+        Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(notRun).Select(Path.GetFileName));
+
+        string missing = Path.Combine(folder, "missing");
+        outcome = Mode(verb, "--run", missing);
+        Assert.Equal(Verb.Failed, outcome.Code);
+        OneLine(outcome, missing);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void Each_verb_declares_only_its_own_options()
+    {
+        var root = ModeCli.Create(CancellationToken.None);
+        IEnumerable<string> Options(string verb) => root.Subcommands.Single(c => c.Name == verb).Options.Select(o => o.Name).Where(n => n is not "--help" and not "-?" and not "-h");
+        Assert.Equal(["--run"], Options("status"));
+        Assert.Equal(["--run"], Options("report"));
+        Assert.Equal(["--run"], Options("split"));
+        Assert.Equal(["--run", "--top"], Options("clusters"));
+        Assert.Equal(["--run", "--tasks", "--threads"], Options("eval"));
+        Assert.DoesNotContain("--steps", Options("cluster"));
+        Assert.DoesNotContain("--fine", Options("train"));
+        Assert.DoesNotContain("--tasks", Options("embed")); // the embed job array is --array, not eval's --tasks
+        foreach (var verb in root.Subcommands)
+            Assert.Equal(verb.Options.Select(o => o.Name).Distinct().Count(), verb.Options.Count);
+    }
+
+    [Fact]
+    public void Stages_run_from_the_command_line_in_order_with_clear_errors()
+    {
+        string run = Path.Combine(folder, "tiny");
+        var ingest = Mode("ingest", "--run", run, "--pairs", "200");
+        Assert.True(ingest.Code == 0, ingest.Error);
+        Assert.Contains("ingest:", ingest.Output);
+
+        var status = Mode("status", "--run", run);
+        Assert.Equal(0, status.Code);
+        Assert.Matches(@"ingest\s+done", status.Output);
+        Assert.Matches(@"embed\s+not done", status.Output);
+        Assert.Matches(@"report\s+not done", status.Output);
+
+        var split = Mode("split", "--run", run);
+        Assert.Equal(Verb.Failed, split.Code);
+        OneLine(split, "'cluster'");
+
+        var again = Mode("ingest", "--run", run, "--pairs", "300"); // other options than the finished stage's
+        Assert.Equal(Verb.Failed, again.Code);
+        OneLine(again, "Pairs");
+
+        var report = Mode("report", "--run", run);
+        Assert.True(report.Code == 0, report.Error);
+        Assert.True(File.Exists(Path.Combine(run, "report", "report.html")));
+        Assert.Matches(@"report\s+done", Mode("status", "--run", run).Output);
+    }
+}
