@@ -186,7 +186,7 @@ static double MatmulRate(int m, int inner, int n, TorchSharp.torch.ScalarType ty
     return 2.0 * m * inner * n / best / 1e9;
 }
 
-// The whole two-step clustering (MODE-SPEC steps 2-3) of N x 384 clustered unit vectors with m = 1024 and n = 4:
+// The whole two-step clustering (the MoDE paper's fine then coarse k-means) of N x 384 clustered unit vectors with m = 1024 and n = 4:
 // fine k-means fitted on a sample of 256 points per centroid, every point assigned, balanced coarse k-means.
 static void TwoStep(int n)
 {

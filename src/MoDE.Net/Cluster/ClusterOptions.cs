@@ -1,6 +1,6 @@
 namespace MoDE.Cluster;
 
-/// <summary>Options of the two-step clustering (MODE-SPEC steps 2 and 3).</summary>
+/// <summary>Options of the two-step clustering (the MoDE paper: fine k-means over caption embeddings, then coarse k-means over the fine centers).</summary>
 public sealed record ClusterOptions
 {
     /// <summary>Fine clusters m. The paper uses 1024 on 400M captions; the default suits the built-in 24k pairs.</summary>

@@ -61,7 +61,7 @@ public static class EvalStage
             }).ToList();
         var routings = RoutingOptions.All;
         var taskWeights = routings.Select(r => metadata.Select(m => ExpertRouter.Weights(m, clusters, r)).ToArray()).ToArray();
-        // Text-to-image retrieval routes each query on its own (MODE-SPEC step 8).
+        // Text-to-image retrieval routes each query on its own (the MoDE paper's retrieval protocol).
         var queryWeights = routings.Select(r => tasks.Select((t, i) => t is RetrievalTask ? ExpertRouter.PerQuery(metadata[i].ClassEmbeddings, clusters, r) : null).ToArray()).ToArray();
 
         // scores[model][task]: logits [images x classes] or similarities [images x captions];

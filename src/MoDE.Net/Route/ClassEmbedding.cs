@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace MoDE.Route;
 
 /// <summary>
-/// One class's embedding from its prompts (CLIP benchmark convention, MODE-SPEC step 6): the mean of the
+/// One class's embedding from its prompts (CLIP benchmark convention, as the MoDE paper routes): the mean of the
 /// normalized prompt embeddings, normalized again. Used for routing (caption encoder) and for zero-shot
 /// classifiers (each CLIP's text tower) alike.
 /// </summary>

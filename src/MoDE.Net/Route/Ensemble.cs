@@ -2,7 +2,7 @@ namespace MoDE.Route;
 
 /// <summary>
 /// Combines the experts' zero-shot logits (raw cosine similarities, no logit scale): output = sum over
-/// experts of w_c * logits_c (MODE-SPEC step 7).
+/// experts of w_c * logits_c (the MoDE paper's ensemble).
 /// </summary>
 public static class Ensemble
 {

@@ -3,7 +3,7 @@ using MoDE.Cluster;
 
 namespace MoDE.Route;
 
-/// <summary>Which formula turns class-to-center distances into expert weights (MODE-SPEC step 6).</summary>
+/// <summary>Which formula turns class-to-center distances into expert weights (the MoDE paper's and the released code's, MetaCLIP <c>apps/mode/</c>).</summary>
 public enum RoutingFormula
 {
     /// <summary>The released MoDE code: nearest fine center per class, exp((add - d) * mul), softmax(score / 8).</summary>
@@ -31,7 +31,7 @@ public static class ExpertRouter
     }
 
     /// <summary>
-    /// Per-query routing (text-to-image retrieval, MODE-SPEC step 8): each query is routed on its own, as a task
+    /// Per-query routing (text-to-image retrieval in the MoDE paper): each query is routed on its own, as a task
     /// whose only class is that query. Row q holds query q's expert weights.
     /// </summary>
     public static double[][] PerQuery(IReadOnlyList<float[]> queries, ClusterHierarchy clusters, RoutingOptions routing)

@@ -6,7 +6,7 @@ namespace MoDE.Route;
 /// <summary>
 /// What routing knows of a task: one embedding per class name, made with the same caption encoder as the
 /// clusters. Each class embedding is the mean of its normalized prompt embeddings (templates and synonyms),
-/// normalized again (MODE-SPEC step 6, and the CLIP benchmark's convention). For retrieval the "classes" are
+/// normalized again (the MoDE paper's task metadata, and the CLIP benchmark's convention). For retrieval the "classes" are
 /// the corpus's captions, each embedded as it is.
 /// </summary>
 public sealed record TaskMetadata(string Task, IReadOnlyList<string> Classes, float[][] ClassEmbeddings)

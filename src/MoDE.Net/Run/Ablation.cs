@@ -13,7 +13,7 @@ using MoDE.Train;
 namespace MoDE.Run;
 
 /// <summary>
-/// <c>mode ablate</c>: the paper's comparisons in one command (issue 7, a to g), each variant a run folder under
+/// <c>mode ablate</c>: the paper's comparisons in one command (labelled a to g), each variant a run folder under
 /// <see cref="AblationOptions.Root"/>: MoDE-n for each n (a: against the single model at equal total steps;
 /// b: MoDE-2 vs MoDE-4; c: against the uniform ensemble; e: routing by coarse centers, all from the eval table),
 /// one-step clustering m = n (d), a random split into n experts (f) and a sweep of m (g). Variants share the base
@@ -166,7 +166,7 @@ public static class Ablation
         text.AppendLine();
         text.AppendLine("### The paper's claims, checked here");
         text.AppendLine();
-        text.AppendLine("Differences in points of the average; \"held\" when the difference has the paper's sign, \"tie\" within 0.05 points. One seed per variant: differences under a point or so can be noise. Paper numbers: ViT-B/32, 400M pairs, CLIP-benchmark average over 26 tasks (MODE-SPEC).");
+        text.AppendLine("Differences in points of the average; \"held\" when the difference has the paper's sign, \"tie\" within 0.05 points. One seed per variant: differences under a point or so can be noise. Paper numbers: ViT-B/32, 400M pairs, CLIP-benchmark average over 26 tasks (Ma et al., CVPR 2024, the MoDE paper).");
         text.AppendLine();
         text.AppendLine("| claim | paper | here, code formula | here, paper formula | held (code / paper) |");
         text.AppendLine("|---|---|---|---|---|");

@@ -1,7 +1,7 @@
 namespace MoDE.Run;
 
 /// <summary>
-/// What <c>mode ablate</c> compares (issue 7: a to g) and where it works. Every variant shares the base run's
+/// What <c>mode ablate</c> compares (the paper's ablations, labelled a to g here) and where it works. Every variant shares the base run's
 /// pairs and caption embeddings, and the seed, single and baseline models where their inputs are equal.
 /// </summary>
 public sealed record AblationOptions

@@ -7,7 +7,7 @@ using MoDE.Train;
 namespace MoDE.Slurm;
 
 /// <summary>
-/// The train stage on Slurm (MODE-SPEC step 5 is embarrassingly parallel after the seed): one seed job; a job
+/// The train stage on Slurm (the MoDE paper trains its experts asynchronously: after the seed, every expert is independent): one seed job; a job
 /// array of n expert tasks and the single-model job, each <c>afterok</c> the seed; the baseline (from scratch)
 /// at once; a last job, <c>afterok</c> all of them, that finds every model done and writes the stage's marker.
 /// Each task runs <c>mode train --only NAME</c> with the run's training options from <c>RUN/slurm/train.json</c>,

@@ -1,7 +1,7 @@
 namespace MoDE.Train;
 
 /// <summary>
-/// The MoDE training protocol (MODE-SPEC step 5): a seed model trained on all data for the first
+/// The MoDE training protocol (the MoDE paper: the experts continue the seed from epoch 27 of 32): a seed model trained on all data for the first
 /// <see cref="SeedShare"/> of a schedule of <see cref="Steps"/> steps; each data expert resumes from the seed's full
 /// state and runs the rest of the same schedule on its own data; the single-model baseline trains from scratch
 /// for as many steps as the seed and all experts together, on its own schedule of that length.

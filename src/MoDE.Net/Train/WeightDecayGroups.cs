@@ -8,7 +8,7 @@ namespace MoDE.Train;
 /// Splits a model's parameters into two AdamW groups: weight matrices and kernels (the ViT's patch convolution,
 /// attention and MLP weights, the projections) get weight decay; gains, biases (anything under two dimensions: layer
 /// norms, the ViT's class embedding, the logit scale) and every embedding table (token, text and image positional) do not.
-/// open_clip's rule is the same except that it decays the 2-D token and positional embeddings; MODE-SPEC exempts them.
+/// open_clip's rule is the same except that it decays the 2-D token and positional embeddings; exempting them is this project's own choice.
 /// </summary>
 public static class WeightDecayGroups
 {
