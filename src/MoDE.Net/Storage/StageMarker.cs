@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace MoDE.Storage;
 
@@ -19,8 +20,8 @@ public static class StageMarker
         string wanted = JsonSerializer.Serialize(options, Json).Trim();
         if (recorded != wanted)
             throw new InvalidOperationException(
-                $"{path}: stage '{stage}' of this run was made with other options:\n{recorded}\nnow asked for:\n{wanted}\n" +
-                $"Use a new run directory, or delete {Path.GetDirectoryName(path)} and the stages after it to redo it.");
+                $"{path}: stage '{stage}' of this run was made with other options ({Differences(recorded, wanted)}); " +
+                $"use a new run directory, or delete {Path.GetDirectoryName(path)} and the stages after it to redo it");
         return true;
     }
 
@@ -31,6 +32,18 @@ public static class StageMarker
             if (!File.Exists(run.Done(needed)))
                 throw new InvalidOperationException(
                     $"{run.Root}: stage '{stage}' needs stage '{needed}' first ({run.Done(needed)} is missing); run `{ModeCommand.Invocation} {needed} --run {ModeCommand.Quote(run.Root)}`, or `{ModeCommand.Invocation} run`");
+    }
+
+    /// <summary>The fields whose values differ, as "Name: recorded -> wanted", or both documents when they are not objects.</summary>
+    static string Differences(string recorded, string wanted)
+    {
+        JsonNode? Parse(string json) { try { return JsonNode.Parse(json); } catch (JsonException) { return null; } }
+        if (Parse(recorded) is not JsonObject before || Parse(wanted) is not JsonObject after)
+            return $"recorded {recorded.ReplaceLineEndings(" ")}, asked for {wanted.ReplaceLineEndings(" ")}";
+        var names = before.Select(p => p.Key).Union(after.Select(p => p.Key));
+        return string.Join(", ", names
+            .Where(n => !JsonNode.DeepEquals(before[n], after[n]))
+            .Select(n => $"{n}: {before[n]?.ToJsonString() ?? "absent"} -> {after[n]?.ToJsonString() ?? "absent"}"));
     }
 
     public static void MarkDone<T>(RunLayout run, string stage, T options) =>
