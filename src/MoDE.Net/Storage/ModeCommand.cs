@@ -9,14 +9,16 @@ namespace MoDE.Storage;
 /// </summary>
 public static class ModeCommand
 {
-    /// <summary><c>mode</c> when the running executable is the one the PATH finds; otherwise its full path, or
-    /// <c>dotnet PATH/mode.dll</c>.</summary>
+    /// <summary><c>mode</c> when the running executable is the one the PATH finds, or when the library runs inside
+    /// another program; otherwise the CLI's full path, or <c>dotnet PATH/mode.dll</c>.</summary>
     public static string Invocation { get; } = Find();
 
     static string Find()
     {
+        var entry = Assembly.GetEntryAssembly();
+        if (entry?.GetName().Name != "mode") return "mode"; // the library inside another program: name the tool
         string process = Environment.ProcessPath ?? "mode";
-        string? assembly = Assembly.GetEntryAssembly()?.Location;
+        string? assembly = entry.Location;
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
             return string.IsNullOrEmpty(assembly) ? "mode" : $"{Quote(process)} {Quote(assembly)}";
         bool onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
