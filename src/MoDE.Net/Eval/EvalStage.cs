@@ -138,7 +138,10 @@ public static class EvalStage
                     weights[$"{tasks[t].Name} ({routings[r].Name}, per query, mean)"] =
                         Enumerable.Range(0, n).Select(c => perQuery.Average(w => w[c])).ToArray();
             }
-        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "") { Headlines = tasks.Select(t => t.Headline).ToList() };
+        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "")
+        {
+            Headlines = tasks.Select(t => t.Headline).ToList(), TaskSizes = tasks.Select(t => t.TestSize).ToList(),
+        };
     }
 
     static (float[], float[]) Both(float[] scores) => (scores, scores);
