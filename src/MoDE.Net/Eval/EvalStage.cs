@@ -111,7 +111,7 @@ public static class EvalStage
         methods.Add(Method("uniform", "all experts with equal weight", t => Both(Ensemble.Combine(ExpertScores(t), Ensemble.Uniform(n)))));
         methods.Add(Method("max", "per image and class (or caption), the highest score over experts", t => Both(Ensemble.Max(ExpertScores(t)))));
         var best = Enumerable.Range(0, tasks.Count).Select(t => Enumerable.Range(0, n).MaxBy(c => experts[c].Accuracy[t])).ToArray();
-        methods.Add(new Results.Method("oracle", "ORACLE: the best single expert for each task, chosen on the test labels",
+        methods.Add(new Results.Method("oracle", "the best single expert for each task, chosen on the test labels: a bound on what routing could reach, not a fair method",
             Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Accuracy[t]).ToArray())
         {
             Metrics = Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Metrics![t]).ToList(),
@@ -138,7 +138,10 @@ public static class EvalStage
                     weights[$"{tasks[t].Name} ({routings[r].Name}, per query, mean)"] =
                         Enumerable.Range(0, n).Select(c => perQuery.Average(w => w[c])).ToArray();
             }
-        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "") { Headlines = tasks.Select(t => t.Headline).ToList() };
+        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "")
+        {
+            Headlines = tasks.Select(t => t.Headline).ToList(), TaskSizes = tasks.Select(t => t.TestSize).ToList(),
+        };
     }
 
     static (float[], float[]) Both(float[] scores) => (scores, scores);

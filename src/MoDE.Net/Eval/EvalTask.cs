@@ -11,6 +11,9 @@ public abstract record EvalTask(string Name)
 
     /// <summary>The task's images, at the models' image size.</summary>
     public abstract ImageSet Images { get; }
+
+    /// <summary>How many test items the headline metric is a proportion over, for its confidence interval.</summary>
+    public abstract int TestSize { get; }
 }
 
 /// <summary>
@@ -22,6 +25,10 @@ public sealed record ClassificationTask(string Name, ClassPrompts Prompts, Image
 {
     public override string Headline => Metric;
     public override ImageSet Images => Data;
+
+    /// <summary>The labelled images. Mean per-class accuracy is a mean of per-class proportions rather than one
+    /// proportion over them; for it the images' count is an approximate sample size.</summary>
+    public override int TestSize => Labels.Length;
 
     /// <summary>A built-in task of the run (no synonyms, top-1).</summary>
     public static ClassificationTask Of(ZeroShotTask task) => new(task.Name, ClassPrompts.Of(task), task.Images, task.Labels);
@@ -35,4 +42,9 @@ public sealed record RetrievalTask(string Name, ImageSet Data, IReadOnlyList<str
 {
     public override string Headline => RetrievalMetrics.MeanRecallAt1;
     public override ImageSet Images => Data;
+
+    /// <summary>The images that have a caption: the queries of image->text Recall@1, never more than the captions
+    /// (the queries of text->image). The headline averages the two; a mean of two estimates varies at most as much
+    /// as the noisier one, whatever their correlation, so counting only the smaller set errs towards a wider interval.</summary>
+    public override int TestSize => ImageOfCaption.Distinct().Count();
 }

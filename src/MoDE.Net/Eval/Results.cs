@@ -9,7 +9,8 @@ namespace MoDE.Eval;
 /// The score of every method on every task, with the expert weights routing gave each task. Methods are rows,
 /// tasks columns, the last column the mean over tasks; each task's column holds its headline metric
 /// (<see cref="Headlines"/>: top-1 unless the task says otherwise, mean Recall@1 for retrieval), and
-/// <see cref="Method.Metrics"/> every metric measured.
+/// <see cref="Method.Metrics"/> every metric measured. Each headline is a proportion over the task's test items
+/// (<see cref="TaskSizes"/>), so it carries a 95% <see cref="WilsonInterval"/>.
 /// </summary>
 public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.Method> Methods, IReadOnlyDictionary<string, double[]> RoutedWeights, string Note)
 {
@@ -25,6 +26,23 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
     /// <summary>The metric of each task's column (null in results of older runs: top-1).</summary>
     public IReadOnlyList<string>? Headlines { get; init; }
 
+    /// <summary>The test items each task's headline is a proportion over (<see cref="EvalTask.TestSize"/>; null in
+    /// results of older runs: no intervals).</summary>
+    public IReadOnlyList<int>? TaskSizes { get; init; }
+
+    /// <summary>The 95% Wilson interval of <paramref name="method"/>'s headline on task <paramref name="task"/>;
+    /// null when the results do not record the task's size.</summary>
+    public WilsonInterval? Interval(Method method, int task) =>
+        TaskSizes is { } sizes && task < sizes.Count && sizes[task] > 0 ? WilsonInterval.Of(Math.Clamp(method.Accuracy[task], 0, 1), sizes[task]) : null;
+
+    /// <summary>The ± of <paramref name="method"/>'s average over tasks, from the tasks' independent test sets
+    /// (<see cref="WilsonInterval.MeanHalfWidth"/>); null without every task's size.</summary>
+    public double? AverageHalfWidth(Method method)
+    {
+        var intervals = Enumerable.Range(0, Tasks.Count).Select(t => Interval(method, t)).ToList();
+        return intervals.All(i => i is not null) ? WilsonInterval.MeanHalfWidth(intervals.Select(i => i!.Value.HalfWidth).ToList()) : null;
+    }
+
     string Headline(int task) => Headlines is { } h && task < h.Count ? h[task] : ClassificationMetrics.Top1;
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -39,6 +57,10 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
         text.AppendLine();
         text.AppendLine();
         text.AppendLine("Column metrics: " + string.Join(", ", Tasks.Select((t, i) => $"{t} {Headline(i)}")) + ".");
+        if (TypicalHalfWidths() is { } typical)
+            text.AppendLine().AppendLine("Test items and 95% Wilson half-width at the median score: " +
+                                         string.Join(", ", Tasks.Select((t, i) => $"{t} {TaskSizes![i]} ±{Percent(typical.Tasks[i])}")) +
+                                         $", average ±{Percent(typical.Average)}; smaller differences are noise.");
         text.AppendLine();
         foreach (var m in Methods) text.AppendLine($"- **{m.Name}**: {m.Description}");
         text.AppendLine();
@@ -77,7 +99,35 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
             for (int t = 0; t < Tasks.Count; t++) text.Append("  ").Append(Percent(m.Accuracy[t]).PadLeft(widths[t]));
             text.AppendLine("  " + Percent(m.Average).PadLeft(7));
         }
+        if (TypicalHalfWidths() is not { } typical)
+            return text.AppendLine("(these results record no test-set sizes, so no 95% intervals)").ToString();
+        text.Append("test items".PadRight(nameWidth));
+        for (int t = 0; t < Tasks.Count; t++) text.Append("  ").Append(TaskSizes![t].ToString(CultureInfo.InvariantCulture).PadLeft(widths[t]));
+        text.AppendLine();
+        text.Append("95% ±".PadRight(nameWidth));
+        for (int t = 0; t < Tasks.Count; t++) text.Append("  ").Append(Percent(typical.Tasks[t]).PadLeft(widths[t]));
+        text.AppendLine("  " + Percent(typical.Average).PadLeft(7));
+        text.AppendLine("95% ±: half-width of the Wilson interval at each task's median score; smaller differences are noise.");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The 95% half-width of each task at its median score over the methods, and of the average at the median
+    /// scores: one figure per column for the noise of the whole table (the width changes little between nearby
+    /// scores). Null without every task's size.
+    /// </summary>
+    public (double[] Tasks, double Average)? TypicalHalfWidths()
+    {
+        if (TaskSizes is not { } sizes || sizes.Count != Tasks.Count || Methods.Count == 0) return null;
+        var median = new Method("median", "", Enumerable.Range(0, Tasks.Count).Select(t => Median(Methods.Select(m => m.Accuracy[t]))).ToArray());
+        if (AverageHalfWidth(median) is not { } average) return null;
+        return (Enumerable.Range(0, Tasks.Count).Select(t => Interval(median, t)!.Value.HalfWidth).ToArray(), average);
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     public void Save(RunLayout run) => Save(run.ResultsJson, run.ResultsMarkdown);

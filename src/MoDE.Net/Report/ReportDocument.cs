@@ -16,9 +16,13 @@ public sealed class ReportDocument(string title)
     sealed record Preformatted(string Text) : Block;
     sealed record Table(IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows) : Block
     {
-        /// <summary>Columns whose every cell is a number (or empty, "-") are right-aligned; others left-aligned.</summary>
+        /// <summary>Columns whose every cell is a number, a number with a "±" half-width (or empty, "-") are
+        /// right-aligned; others left-aligned.</summary>
         public bool[] Numeric { get; } = Header.Select((name, c) => c > 0 && Rows.All(r => c >= r.Count || r[c] is "" or "-" ||
-            double.TryParse(r[c], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))).ToArray();
+            r[c].Split(" ±") is [var value, .. var error] && error.Length <= 1 && IsNumber(value) && error.All(IsNumber))).ToArray();
+
+        static bool IsNumber(string text) =>
+            double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
     }
     sealed record Items(IReadOnlyList<string> Lines) : Block;
     sealed record Plot(string Name, string Caption, byte[] Png) : Block;

@@ -9,9 +9,10 @@ namespace MoDE.Report;
 
 /// <summary>
 /// <c>mode report</c>: what a run made, as Markdown (<c>report/report.md</c>, plots beside it as PNG) and as one
-/// self-contained HTML page (<c>report/report.html</c>): fine and coarse cluster sizes, what each expert's
-/// captions are about, the results table, accuracy per method and task, the routing weights per task, and the
-/// training curves. Parts whose stage has not run are left out.
+/// self-contained HTML page (<c>report/report.html</c>): the run's options and the versions of the program and its
+/// tools (<see cref="RunProvenance"/>), fine and coarse cluster sizes, what each expert's captions are about, the
+/// results table with each score's 95% interval, accuracy per method and task, the routing weights per task, and
+/// the training curves. Parts whose stage has not run are left out.
 /// </summary>
 public static class RunReport
 {
@@ -22,6 +23,7 @@ public static class RunReport
     {
         var document = new ReportDocument($"MoDE run {Path.GetFileName(run.Root)}");
         document.AddParagraph($"Run directory: {run.Root}. Made {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        RunProvenance.AddTo(document, run);
 
         if (File.Exists(run.ClusterReport))
         {
@@ -45,8 +47,9 @@ public static class RunReport
             document.AddHeading(title);
             document.AddParagraph("Each task's column holds its headline metric (%): " +
                                   string.Join(", ", results.Tasks.Select((t, i) => $"{t}: {results.Headlines?.ElementAtOrDefault(i) ?? ClassificationMetrics.Top1}")) + ".");
+            document.AddParagraph(Noise(results));
             document.AddTable(["method", .. results.Tasks, "average"], results.Methods.Select(m => (IReadOnlyList<string>)
-                [m.Name, .. m.Accuracy.Select(Percent), Percent(m.Average)]));
+                [m.Name, .. m.Accuracy.Select((a, t) => WithHalfWidth(a, results.Interval(m, t)?.HalfWidth)), WithHalfWidth(m.Average, results.AverageHalfWidth(m))]));
             document.AddList(results.Methods.Select(m => $"{m.Name}: {m.Description}."));
             document.AddPlot(stem + "accuracy_average", "Average over tasks per method.", AccuracyBars.Average(results));
             document.AddPlot(stem + "accuracy_tasks", "Score per task for the main methods.", AccuracyBars.PerTask(results));
@@ -90,4 +93,25 @@ public static class RunReport
     }
 
     static string Percent(double value) => (100 * value).ToString("F1", CultureInfo.InvariantCulture);
+
+    static string WithHalfWidth(double value, double? halfWidth) => halfWidth is { } h ? $"{Percent(value)} ±{Percent(h)}" : Percent(value);
+
+    /// <summary>What the ± of the results table means, or that the results carry no test-set sizes.</summary>
+    static string Noise(Results results)
+    {
+        if (results.TaskSizes is not { } sizes || sizes.Count != results.Tasks.Count)
+            return "These results were written before results.json recorded each task's test-set size, so the scores carry no interval; " +
+                   "differences of a few points between methods may be test-set noise.";
+        return "Test items per task: " + string.Join(", ", results.Tasks.Select((t, i) => $"{t} {sizes[i]}")) +
+               " (classification: its images; retrieval: its images with a caption, the fewer of its two query sets). " +
+               "Each score is a proportion over its task's test items; ± is half the width of its 95% Wilson score interval " +
+               "(Wilson 1927), chosen over the normal approximation because it holds its coverage on small test sets and near 0 or 100%. " +
+               "The interval is not centred on the score but pulled towards 50%, so it is lopsided near 0 and 100%: 0.0 ±h stands for [0, 2h]. " +
+               "The average's ± combines the tasks' half-widths in quadrature, the tasks' test sets being independent. " +
+               "Differences between methods smaller than the interval are within test-set noise and are not results " +
+               "(methods scored on the same items can be compared a little more finely with a paired test, such as McNemar's)." +
+               (results.Headlines?.Contains(ClassificationMetrics.MeanPerClass) == true
+                   ? " Mean per-class accuracy is a mean of per-class proportions; for it the images' count is an approximate sample size."
+                   : "");
+    }
 }

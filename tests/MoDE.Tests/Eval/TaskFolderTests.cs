@@ -98,6 +98,7 @@ public class TaskFolderTests(TinyRun tiny)
         var results = EvalStage.Evaluate(run, tasks, new EvalOptions(), new StringWriter());
         Assert.Equal([halves.Name, leaves.Name, retrieval.Name], results.Tasks);
         Assert.Equal([ClassificationMetrics.MeanPerClass, ClassificationMetrics.Top1, RetrievalMetrics.MeanRecallAt1], results.Headlines);
+        Assert.Equal([6, 6, 3], results.TaskSizes); // images; for retrieval, the images with a caption
         Assert.All(RoutingOptions.All, r => Assert.Contains(results.Methods, m => m.Name == $"MoDE ({r.Name})"));
         foreach (var method in results.Methods)
         {
