@@ -110,18 +110,18 @@ static void KMeansFit(string folder, int k, int iterations)
     };
     double gflop = 2.0 * n * k * dimension * iterations / 1e9;
     // The AVX-512 kernel (where the CPU has it), then the libtorch GEMM path on the same input.
-    foreach (bool gemm in NearestCenterKernel.IsSupported ? new[] { false, true } : new[] { true })
+    foreach (var method in NearestCenterKernel.IsSupported ? new[] { NearestCenterMethod.Kernel, NearestCenterMethod.Gemm } : new[] { NearestCenterMethod.Gemm })
     {
-        KMeans.UseGemm = gemm;
-        KMeans.Fit(points.AsSpan(0, 4 * k * dimension).ToArray(), dimension, options with { Iterations = 1 }, initialCenters: init); // warm-up
+        bool gemm = method == NearestCenterMethod.Gemm;
+        var fit = options with { NearestCenter = method };
+        KMeans.Fit(points.AsSpan(0, 4 * k * dimension).ToArray(), dimension, fit with { Iterations = 1 }, initialCenters: init); // warm-up
         var clock = Stopwatch.StartNew();
-        var result = KMeans.Fit(points, dimension, options, initialCenters: init);
+        var result = KMeans.Fit(points, dimension, fit, initialCenters: init);
         double seconds = clock.Elapsed.TotalSeconds;
-        double objective = result.Objective(points);
+        double objective = result.Objective(points, method);
         Console.WriteLine($"  per iteration: {string.Join(" ", result.Iterations.Select(i => i.Seconds.ToString("F2")))} s");
         Console.WriteLine($"MoDE.NET {(gemm ? "libtorch-GEMM" : "AVX-512-kernel")}  {seconds / iterations,7:F3} s/iteration  {gflop / seconds,6:F1} GFLOP/s  objective {objective:F2}  ({TorchSharp.torch.get_num_threads()} threads)");
     }
-    KMeans.UseGemm = false;
     Console.WriteLine($"matmul rate: 4096x4096x4096 {MatmulRate(4096, 4096, 4096):F1} GFLOP/s; " +
                       $"one assignment chunk ({KMeans.DefaultChunkRows}x{dimension} by {dimension}x{k}) {MatmulRate(KMeans.DefaultChunkRows, dimension, k):F1} GFLOP/s");
 }
@@ -276,10 +276,9 @@ static void KMeansAssign(int count)
         for (int i = 0; i < 3; i++) { var c = Stopwatch.StartNew(); assignment = assign(); best = Math.Min(best, c.Elapsed.TotalSeconds); }
         return best;
     }
-    KMeans.UseGemm = true;
-    double gemmSeconds = Best(() => KMeans.Nearest(points, centers, dimension).Assignment, out int[] gemm);
-    KMeans.UseGemm = false;
-    double kernelSeconds = NearestCenterKernel.IsSupported ? Best(() => KMeans.Nearest(points, centers, dimension).Assignment, out _) : double.NaN;
+    double gemmSeconds = Best(() => KMeans.Nearest(points, centers, dimension, method: NearestCenterMethod.Gemm).Assignment, out int[] gemm);
+    double kernelSeconds = NearestCenterKernel.IsSupported
+        ? Best(() => KMeans.Nearest(points, centers, dimension, method: NearestCenterMethod.Kernel).Assignment, out _) : double.NaN;
     // The AVX2 code of the kernel (what CPUs without AVX-512 run), on all points at once.
     var packed = new NearestCenterKernel.PackedCenters(centers, dimension);
     double narrowSeconds = NearestCenterKernel.VectorBits >= 256 ? Best(() =>

@@ -43,9 +43,9 @@ public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters
         options.Validate();
         int dimension = embeddings.Columns;
         var fine = KMeans.Fit(embeddings, options.Fine, log);
-        int[] fineAssignment = KMeans.Nearest(embeddings, fine.Centers).Assignment;
+        int[] fineAssignment = KMeans.Nearest(embeddings, fine.Centers, method: options.Fine.NearestCenter).Assignment;
         var coarse = KMeans.Fit(fine.Centers, dimension, options.Coarse, log);
-        int[] fineToCoarse = KMeans.Nearest(fine.Centers, coarse.Centers, dimension).Assignment;
+        int[] fineToCoarse = KMeans.Nearest(fine.Centers, coarse.Centers, dimension, method: options.Coarse.NearestCenter).Assignment;
         return new ClusterHierarchy(fine.Centers, coarse.Centers, dimension, fineToCoarse, fineAssignment)
         {
             FineIterations = fine.Iterations, CoarseIterations = coarse.Iterations,

@@ -17,7 +17,8 @@ public sealed record KMeansIteration(int Iteration, double Objective, double Imb
 public sealed record KMeansResult(float[] Centers, int K, int Dimension, KMeansMetric Metric, IReadOnlyList<KMeansIteration> Iterations)
 {
     /// <summary>Sum over points of the squared euclidean distance to the nearest center.</summary>
-    public double Objective(float[] points) => KMeans.Nearest(points, Centers, Dimension).Distances.Sum(d => (double)d);
+    public double Objective(float[] points, NearestCenterMethod method = NearestCenterMethod.Auto) =>
+        KMeans.Nearest(points, Centers, Dimension, method: method).Distances.Sum(d => (double)d);
 }
 
 /// <summary>
@@ -33,14 +34,6 @@ public static class KMeans
 
     /// <summary>Points per GEMM in <see cref="Nearest(MatrixRows, float[], int)"/>: 16,384 x K floats (64 MB at K = 1024) bounds the memory.</summary>
     public const int DefaultChunkRows = 16_384;
-
-    /// <summary>
-    /// False (the default): nearest centers come from <see cref="NearestCenterKernel"/> where the CPU has AVX-512 or
-    /// AVX2 with FMA, and from the libtorch GEMM elsewhere. True forces the GEMM for calls made on the setting thread (benchmarks and
-    /// tests compare the two this way without touching other threads).
-    /// </summary>
-    public static bool UseGemm { get => useGemm; set => useGemm = value; }
-    [ThreadStatic] static bool useGemm;
 
     /// <summary>
     /// Nearest centers per point the balanced auction may choose among. 16 of K leaves room to move points out of
@@ -114,7 +107,7 @@ public static class KMeans
             }
             else
             {
-                (assignment, distances) = Nearest(sampleRows, centers, DefaultChunkRows, sums);
+                (assignment, distances) = Nearest(sampleRows, centers, DefaultChunkRows, options.NearestCenter, sums);
             }
             double objective = distances.Sum(d => (double)d);
             var counts = new int[k];
@@ -138,25 +131,38 @@ public static class KMeans
     /// <paramref name="chunkRows"/> points. Where the CPU has AVX-512 or AVX2, <see cref="NearestCenterKernel"/> does
     /// each chunk without writing any points x centers matrix; elsewhere each chunk costs one libtorch GEMM fused with the
     /// norm add (addmm) and one row-wise min, so memory stays bounded by chunkRows x K floats whatever N is.
+    /// <paramref name="method"/> picks one of the two explicitly (benchmarks and tests compare them this way).
     /// </summary>
-    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows)
+    public static (int[] Assignment, float[] Distances) Nearest(float[] points, float[] centers, int dimension, int chunkRows = DefaultChunkRows,
+        NearestCenterMethod method = NearestCenterMethod.Auto)
     {
         using var rows = MatrixRows.InMemory(points, dimension);
-        return Nearest(rows, centers, chunkRows, sums: null);
+        return Nearest(rows, centers, chunkRows, method, sums: null);
     }
 
     /// <summary>Nearest center of every row, the rows read chunk by chunk (a memory-mapped file is never read whole).</summary>
-    public static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows = DefaultChunkRows) =>
-        Nearest(points, centers, chunkRows, sums: null);
+    public static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows = DefaultChunkRows,
+        NearestCenterMethod method = NearestCenterMethod.Auto) =>
+        Nearest(points, centers, chunkRows, method, sums: null);
+
+    /// <summary>Whether <paramref name="method"/> runs on <see cref="NearestCenterKernel"/>; Kernel on a CPU without it is an error.</summary>
+    static bool UsesKernel(NearestCenterMethod method) => method switch
+    {
+        NearestCenterMethod.Auto => NearestCenterKernel.IsSupported,
+        NearestCenterMethod.Gemm => false,
+        NearestCenterMethod.Kernel => NearestCenterKernel.IsSupported ? true
+            : throw new PlatformNotSupportedException("the nearest-center kernel needs AVX-512, or AVX2 with FMA; this CPU has neither (use Auto or Gemm)"),
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "not a nearest-center method"),
+    };
 
     /// <param name="sums">When given (K x dimension), receives the sum of the points assigned to each center,
     /// accumulated chunk by chunk while the chunk is in memory: the Lloyd update needs no second pass.</param>
-    static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows, float[]? sums)
+    static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows, NearestCenterMethod method, float[]? sums)
     {
         int n = points.Rows, k = centers.Length / points.Columns;
         var assignment = new int[n];
         var distances = new float[n];
-        if (NearestCenterKernel.IsSupported && !UseGemm)
+        if (UsesKernel(method))
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
             var packed = new NearestCenterKernel.PackedCenters(centers, points.Columns);

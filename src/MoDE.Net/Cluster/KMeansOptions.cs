@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MoDE.Cluster;
 
 /// <summary>Distance k-means minimises.</summary>
@@ -57,6 +59,10 @@ public sealed record KMeansOptions
 
     /// <summary>Drives the training sample, the initial centers and the choice of which cluster an empty one splits; nothing else.</summary>
     public int Seed { get; init; } = 1234;
+
+    /// <summary>How each assignment step finds nearest centers; Auto by default (the kernel where the CPU runs it).</summary>
+    [JsonIgnore] // every method gives the same assignment, so the cluster stage's marker leaves it out
+    public NearestCenterMethod NearestCenter { get; init; } = NearestCenterMethod.Auto;
 
     public void Validate()
     {

@@ -16,7 +16,8 @@ namespace MoDE.Eval;
 /// </list>
 /// <c>task.json</c> holds <c>name</c>, <c>classes</c>, <c>synonyms</c> (class name to a list of other names),
 /// <c>templates</c> (a list with "{}" for the name, or a shipped set: imagenet, imagenet7, photo; default imagenet)
-/// and <c>metric</c> ("top-1" or "mean per-class"). A CSV's first row is skipped when it names its columns.
+/// and <c>metric</c> ("top-1" or "mean per-class"). A CSV's first row is skipped when it names its columns; CSVs are
+/// read as the ingest stage reads a manifest (<see cref="DelimitedText"/>), a malformed one named by file and line.
 /// </summary>
 public static class TaskFolder
 {
@@ -143,15 +144,18 @@ public static class TaskFolder
         return new RetrievalTask(name, ImageFiles.Load(paths, imageSize), rows.Select(r => r[1]).ToList(), imageOfCaption);
     }
 
-    /// <summary>The CSV's rows of at least <paramref name="columns"/> fields, a header row (naming <paramref name="header"/>) dropped.</summary>
+    /// <summary>
+    /// The CSV's rows (<see cref="DelimitedText"/>, RFC 4180) of at least <paramref name="columns"/> fields, a header
+    /// row (naming <paramref name="header"/>) dropped.
+    /// </summary>
     static List<string[]> DataRows(string path, int columns, string header)
     {
-        var rows = CsvRows.Read(path);
-        if (rows.Count > 0 && rows[0].Length >= columns && rows[0][columns - 1].Trim().Equals(header, StringComparison.OrdinalIgnoreCase)) rows.RemoveAt(0);
-        int bad = rows.FindIndex(r => r.Length < columns || string.IsNullOrWhiteSpace(r[0]));
-        if (bad >= 0) throw new InvalidDataException($"{path}: data row {bad + 1} does not have {columns} fields with an image path first");
+        var rows = DelimitedText.ReadFile(path, ',').ToList();
+        if (rows.Count > 0 && rows[0].Fields.Count >= columns && rows[0].Fields[columns - 1].Trim().Equals(header, StringComparison.OrdinalIgnoreCase)) rows.RemoveAt(0);
+        int bad = rows.FindIndex(r => r.Fields.Count < columns || string.IsNullOrWhiteSpace(r.Fields[0]));
+        if (bad >= 0) throw new InvalidDataException($"{path}:{rows[bad].Line}: data row {bad + 1} does not have {columns} fields with an image path first");
         if (rows.Count == 0) throw new InvalidDataException($"{path}: no rows");
-        return rows;
+        return rows.Select(r => r.Fields.ToArray()).ToList();
     }
 
     static bool IsImage(string path) => ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 
 namespace MoDE.Train;
@@ -9,6 +10,10 @@ namespace MoDE.Train;
 /// each record an <c>Event</c> protobuf {wall_time = 1 (double), step = 2 (int64), file_version = 3 (string),
 /// summary = 5 (Summary { repeated Value value = 1; Value { tag = 1 (string), simple_value = 2 (float) } })}.
 /// The first record carries file_version "brain.Event:2", which TensorBoard requires.
+/// TorchSharp's <c>torch.utils.tensorboard.SummaryWriter</c> (src/TorchSharp/Utils/tensorboard/SummaryWriter.cs) is
+/// not used: it takes the wall time as whole seconds (<c>long? walltime</c>), writes one event per scalar (or, with
+/// add_scalars, one sub-folder per tag), stamps its file_version event with <c>DateTime.Now.Ticks</c> as seconds,
+/// opens and closes the file for every event, and has neither a flush to disk nor a way to name the file.
 /// </summary>
 public sealed class TensorBoardEvents : IDisposable
 {
@@ -68,13 +73,30 @@ public sealed class TensorBoardEvents : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>
+    /// The CRC-32C (Castagnoli) of <paramref name="data"/>, the checksum of TFRecord framing ("123456789" gives
+    /// 0xE3069283), from <see cref="BitOperations.Crc32C(uint, ulong)"/>: the CPU's CRC32 instruction (SSE4.2, Arm CRC)
+    /// where it has one, the runtime's software fallback elsewhere. System.IO.Hashing has no CRC-32C before 11.0.
+    /// </summary>
+    public static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        uint crc = ~0u;
+        for (; data.Length >= sizeof(ulong); data = data[sizeof(ulong)..])
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
+        foreach (byte b in data) crc = BitOperations.Crc32C(crc, b);
+        return ~crc;
+    }
+
+    /// <summary>TFRecord's masked CRC: rotate right by 15 bits and add 0xa282ead8, so a CRC of data holding CRCs stays useful.</summary>
+    public static uint MaskedCrc32C(ReadOnlySpan<byte> data) => unchecked(BitOperations.RotateRight(Crc32C(data), 15) + 0xa282ead8u);
+
     void WriteRecord(byte[] data)
     {
         Span<byte> header = stackalloc byte[12];
         BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)data.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Crc32C.Masked(header[..8]));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], MaskedCrc32C(header[..8]));
         Span<byte> footer = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(footer, Crc32C.Masked(data));
+        BinaryPrimitives.WriteUInt32LittleEndian(footer, MaskedCrc32C(data));
         _stream.Write(header);
         _stream.Write(data);
         _stream.Write(footer);

@@ -91,20 +91,50 @@ public class NearestCenterKernelTests
         var points = KMeansTests.Blobs(4000, 32, 20, seed: 8);
         var centers = KMeansTests.Blobs(64, 32, 64, seed: 9);
         var byDefault = KMeans.Nearest(points, centers, 32);
-        KMeans.UseGemm = true;
-        try
+        var gemm = KMeans.Nearest(points, centers, 32, chunkRows: 1000, method: NearestCenterMethod.Gemm);
+        Assert.True(byDefault.Assignment.Zip(gemm.Assignment).Count(p => p.First != p.Second) <= 2, "the two paths may differ only on float near-ties");
+        for (int i = 0; i < points.Length / 32; i++)
         {
-            var gemm = KMeans.Nearest(points, centers, 32, chunkRows: 1000);
-            Assert.True(byDefault.Assignment.Zip(gemm.Assignment).Count(p => p.First != p.Second) <= 2, "the two paths may differ only on float near-ties");
-            for (int i = 0; i < points.Length / 32; i++)
-            {
-                var exact = Enumerable.Range(0, 64).Select(c => SquaredDistance(points, i, centers, c, 32)).ToArray();
-                Assert.InRange(exact[gemm.Assignment[i]], exact.Min(), exact.Min() + 1e-5);
-                Assert.Equal(byDefault.Distances[i], gemm.Distances[i], 1e-4);
-            }
+            var exact = Enumerable.Range(0, 64).Select(c => SquaredDistance(points, i, centers, c, 32)).ToArray();
+            Assert.InRange(exact[gemm.Assignment[i]], exact.Min(), exact.Min() + 1e-5);
+            Assert.Equal(byDefault.Distances[i], gemm.Distances[i], 1e-4);
         }
-        finally { KMeans.UseGemm = false; }
     }
+
+    [Fact]
+    public void AutoIsTheKernelWhereTheCpuRunsItAndKernelFailsWhereItCannot()
+    {
+        var points = KMeansTests.Blobs(1000, 16, 10, seed: 13);
+        var centers = KMeansTests.Blobs(40, 16, 40, seed: 14);
+        var auto = KMeans.Nearest(points, centers, 16);
+        if (!NearestCenterKernel.IsSupported)
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => KMeans.Nearest(points, centers, 16, method: NearestCenterMethod.Kernel));
+            Assert.Equal(auto, KMeans.Nearest(points, centers, 16, method: NearestCenterMethod.Gemm), Same);
+            return;
+        }
+        Assert.Equal(auto, KMeans.Nearest(points, centers, 16, method: NearestCenterMethod.Kernel), Same);
+    }
+
+    [Fact]
+    public async Task EachMethodRunsOnTheThreadThatAsksForIt()
+    {
+        // The method is an argument: a GEMM fit on one thread leaves another thread's default call on the kernel.
+        if (!NearestCenterKernel.IsSupported) return;
+        var points = KMeansTests.Blobs(3000, 16, 8, seed: 15);
+        var centers = KMeansTests.Blobs(32, 16, 32, seed: 16);
+        var kernel = KMeans.Nearest(points, centers, 16, method: NearestCenterMethod.Kernel);
+        var options = new KMeansOptions { K = 8, Iterations = 3, Tolerance = 0, NearestCenter = NearestCenterMethod.Gemm };
+        var gemmRun = Task.Run(() => KMeans.Fit(points, 16, options));
+        var defaultRun = Task.Run(() => KMeans.Nearest(points, centers, 16));
+        var (gemmFit, byDefault) = (await gemmRun, await defaultRun);
+        Assert.Equal(kernel, byDefault, Same);
+        var kernelFit = KMeans.Fit(points, 16, options with { NearestCenter = NearestCenterMethod.Kernel });
+        Assert.Equal(kernelFit.Objective(points), gemmFit.Objective(points, NearestCenterMethod.Gemm), 1e-2);
+    }
+
+    static bool Same((int[] Assignment, float[] Distances) a, (int[] Assignment, float[] Distances) b) =>
+        a.Assignment.SequenceEqual(b.Assignment) && a.Distances.SequenceEqual(b.Distances);
 
     static double SquaredDistance(float[] points, int i, float[] centers, int c, int dimension)
     {

@@ -72,16 +72,4 @@ public class MetricsTests
         Assert.Equal(11.0 / 12, r[RetrievalMetrics.TextToImage(10)], 12);
         Assert.Equal(11.0 / 12, r[RetrievalMetrics.ImageToText(10)], 12);
     }
-
-    [Fact]
-    public void CsvReadsQuotedCommasQuotesAndLineBreaks()
-    {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("mode-csv").FullName, "pairs.csv");
-        File.WriteAllText(path, "image,caption\r\na.png,\"a dog, running\"\n\nb.png,\"say \"\"hi\"\"\nthere\"\nc.png,\n");
-        var rows = CsvRows.Read(path);
-        Assert.Equal(4, rows.Count);
-        Assert.Equal(["a.png", "a dog, running"], rows[1]);
-        Assert.Equal(["b.png", "say \"hi\"\nthere"], rows[2]);
-        Assert.Equal(["c.png", ""], rows[3]);
-    }
 }

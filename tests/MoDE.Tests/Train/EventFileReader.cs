@@ -35,10 +35,10 @@ public static class EventFileReader
         return events;
     }
 
-    // The mask written out again here, so the test does not just trust Crc32C.Masked.
+    // The mask written out again here, so the test does not just trust TensorBoardEvents.MaskedCrc32C.
     static uint MaskedCrc(ReadOnlySpan<byte> data)
     {
-        uint crc = Crc32C.Compute(data);
+        uint crc = TensorBoardEvents.Crc32C(data);
         return unchecked(((crc >> 15) | (crc << 17)) + 0xa282ead8u);
     }
 

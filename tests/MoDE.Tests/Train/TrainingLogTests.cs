@@ -19,8 +19,18 @@ public class TrainingLogTests : IDisposable
     [Fact]
     public void Crc32CMatchesTheKnownTestVector()
     {
-        Assert.Equal(0xE3069283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
-        Assert.Equal(0u, Crc32C.Compute([]));
+        Assert.Equal(0xE3069283u, TensorBoardEvents.Crc32C(Encoding.ASCII.GetBytes("123456789")));
+        Assert.Equal(0u, TensorBoardEvents.Crc32C([]));
+    }
+
+    [Fact]
+    public void Crc32CMatchesTheIscsiTestVectors()
+    {
+        // RFC 3720 (iSCSI), appendix B.4: 32 bytes each, so the 8-byte steps run without a byte-wise tail.
+        Assert.Equal(0x8A9136AAu, TensorBoardEvents.Crc32C(new byte[32]));
+        Assert.Equal(0x62A8AB43u, TensorBoardEvents.Crc32C(Enumerable.Repeat((byte)0xFF, 32).ToArray()));
+        Assert.Equal(0x46DD794Eu, TensorBoardEvents.Crc32C(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()));
+        Assert.Equal(0x113FDB5Cu, TensorBoardEvents.Crc32C(Enumerable.Range(0, 32).Select(i => (byte)(31 - i)).ToArray()));
     }
 
     [Fact]

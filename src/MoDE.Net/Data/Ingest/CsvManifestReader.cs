@@ -1,12 +1,10 @@
-using System.Text;
-
 namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// A CSV or TSV manifest (as img2dataset's input or output lists): a header row naming the columns
-/// (<see cref="ManifestColumns"/>), then one row per pair with a local image path and a caption. The text is
-/// UTF-8; bytes that are not become U+FFFD and such captions are counted as <see cref="SkipReason.InvalidUtf8"/>.
-/// A malformed file throws naming file, line and column.
+/// (<see cref="ManifestColumns"/>), then one row per pair with a local image path and a caption, read by
+/// <see cref="DelimitedText"/>. The text is UTF-8; bytes that are not become U+FFFD and such captions are counted as
+/// <see cref="SkipReason.InvalidUtf8"/>. A malformed file throws naming file, line and column.
 /// </summary>
 public sealed class CsvManifestReader(string path, char delimiter) : IPairReader
 {
@@ -14,11 +12,9 @@ public sealed class CsvManifestReader(string path, char delimiter) : IPairReader
 
     public IEnumerable<SourceRecord> Read(IngestReport report)
     {
-        using var reader = new StreamReader(Path, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
-        var text = new DelimitedText(reader, delimiter, Path);
         ManifestColumns? columns = null;
         long row = 0;
-        foreach (var (line, fields) in text.Records())
+        foreach (var (line, fields) in DelimitedText.ReadFile(Path, delimiter))
         {
             if (columns is null) { columns = ManifestColumns.Find(fields, _ => false, _ => true, $"{Path}:{line}"); continue; }
             row++;

@@ -1,19 +1,31 @@
 using System.Text;
 
-namespace MoDE.Data.Ingest;
+namespace MoDE.Data;
 
 /// <summary>
 /// Records of a CSV (RFC 4180) or TSV file with the line and column where each starts, so that a malformed file
-/// is reported as <c>FILE:LINE:COLUMN: what</c>. CSV: a field may be quoted ("" is a quote inside it); a quote
-/// inside an unquoted field, text after a closing quote, or a quote never closed are errors. TSV: a field that
-/// starts with a quote is quoted the same way; quotes elsewhere are plain characters (captions hold them).
-/// Every record must have as many fields as the first (the header). Empty lines are skipped. Lines and
-/// columns count from 1; columns count characters.
+/// is reported as <c>FILE:LINE:COLUMN: what</c>. CSV: a field may be quoted ("" is a quote inside it, and commas
+/// and line breaks are plain text inside it); a quote inside an unquoted field, text after a closing quote, or a
+/// quote never closed are errors. TSV: a field that starts with a quote is quoted the same way; quotes elsewhere
+/// are plain characters (captions hold them). A line may end in CRLF or LF. Every record must have as many fields
+/// as the first (the header). Empty lines are skipped. Lines and columns count from 1; columns count characters.
+/// Every user file in these formats is read here: the ingest stage's CSV and TSV manifests and the evaluation
+/// task folders' labels.csv and pairs.csv.
 /// </summary>
 public sealed class DelimitedText(TextReader reader, char delimiter, string path)
 {
     public string Path { get; } = path;
     public char Delimiter { get; } = delimiter;
+
+    /// <summary>
+    /// The records of the file at <paramref name="path"/> (see <see cref="Records"/>), read as UTF-8 (a byte-order
+    /// mark is skipped; bytes that are not UTF-8 become U+FFFD) as the file is enumerated.
+    /// </summary>
+    public static IEnumerable<(int Line, List<string> Fields)> ReadFile(string path, char delimiter)
+    {
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
+        foreach (var record in new DelimitedText(reader, delimiter, path).Records()) yield return record;
+    }
 
     int _line = 1, _column = 0;
 
