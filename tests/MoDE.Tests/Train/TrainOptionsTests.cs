@@ -1,4 +1,5 @@
 using MoDE.Model;
+using MoDE.Storage;
 using MoDE.Train;
 using Xunit;
 
@@ -11,6 +12,39 @@ public class TrainOptionsTests
     {
         var options = new TrainOptions().Validate();
         Assert.Equal((256, 5e-4, 0.9, 0.98, 1e-6, 0.2), (options.BatchSize, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay));
+    }
+
+    /// <summary>The train stage's marker (RUN/train/done.json) of the default options, as runs made before have it:
+    /// the same text now, so that those runs are not reported as made with other options.</summary>
+    const string DefaultMarker = """
+        {
+          "Steps": 400,
+          "SeedShare": 0.84375,
+          "BatchSize": 256,
+          "LearningRate": 0.0005,
+          "WarmupSteps": 40,
+          "ContextLength": 32,
+          "CheckpointEvery": 100,
+          "Seed": 1234,
+          "Model": "tiny",
+          "CropScale": 0.9,
+          "SeedSteps": 338,
+          "ExpertSteps": 62
+        }
+
+        """;
+
+    [Fact]
+    public void TheDefaultOptionsWriteTheMarkerOfEarlierRuns()
+    {
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-marker-").FullName);
+        try
+        {
+            StageMarker.MarkDone(run, TrainStage.Stage.Name, new ProtocolOptions());
+            Assert.Equal(DefaultMarker.ReplaceLineEndings("\n"), File.ReadAllText(run.Done(TrainStage.Stage.Name)).ReplaceLineEndings("\n"));
+            Assert.True(StageMarker.IsDone(run, TrainStage.Stage.Name, new ProtocolOptions()));
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
     }
 
     [Fact]
