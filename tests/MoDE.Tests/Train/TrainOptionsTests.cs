@@ -14,8 +14,19 @@ public class TrainOptionsTests
         Assert.Equal((256, 5e-4, 0.9, 0.98, 1e-6, 0.2), (options.BatchSize, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay));
     }
 
-    /// <summary>The train stage's marker (RUN/train/done.json) of the default options, as runs made before have it:
-    /// the same text now, so that those runs are not reported as made with other options.</summary>
+    [Fact]
+    public void DefaultsAreTheProtocolOfRuns()
+    {
+        var options = new TrainOptions().Validate(totalSteps: 400);
+        Assert.Equal((400, 338, 62, 40, 0.9, 32, 100, 1234, "tiny"),
+            (options.Steps, options.SeedSteps, options.ExpertSteps, options.WarmupSteps, options.CropScale, options.ContextLength, options.CheckpointEvery, options.Seed, options.Model));
+        Assert.Equal((0, 0, TrainDevice.Cpu), (options.Threads, options.Workers, options.Device));
+        Assert.Equal(338 + 4 * 62, options.BaselineSteps(4));
+        Assert.Equal(new LearningRateSchedule(5e-4, 40, 400), options.Schedule(400));
+    }
+
+    /// <summary>The train stage's marker (RUN/train/done.json) of the default options, as runs made before these options
+    /// were one record have it: the same text now, so that those runs are not reported as made with other options.</summary>
     const string DefaultMarker = """
         {
           "Steps": 400,
@@ -40,17 +51,24 @@ public class TrainOptionsTests
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-marker-").FullName);
         try
         {
-            StageMarker.MarkDone(run, TrainStage.Stage.Name, new ProtocolOptions());
+            StageMarker.MarkDone(run, TrainStage.Stage.Name, new TrainOptions());
             Assert.Equal(DefaultMarker.ReplaceLineEndings("\n"), File.ReadAllText(run.Done(TrainStage.Stage.Name)).ReplaceLineEndings("\n"));
-            Assert.True(StageMarker.IsDone(run, TrainStage.Stage.Name, new ProtocolOptions()));
+            Assert.True(StageMarker.IsDone(run, TrainStage.Stage.Name, new TrainOptions()));
         }
         finally { Directory.Delete(run.Root, recursive: true); }
     }
 
     [Fact]
+    public void TheJsonReadsBackAsTheSameOptions() // RUN/slurm/train.json, read by each Slurm task
+    {
+        var options = new TrainOptions { Steps = 12, SeedShare = 0.5, BatchSize = 32, WarmupSteps = 2, CropScale = 1, Model = "tiny-vit", Seed = 7 };
+        Assert.Equal(options, System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(System.Text.Json.JsonSerializer.Serialize(options)));
+    }
+
+    [Fact]
     public void ValidateNamesTheBadProperty()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { WarmupSteps = 10, TotalSteps = 5 }.Validate());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { WarmupSteps = 10 }.Validate(totalSteps: 5));
         Assert.Equal(nameof(TrainOptions.WarmupSteps), error.ParamName);
         error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { BatchSize = 1 }.Validate());
         Assert.Equal(nameof(TrainOptions.BatchSize), error.ParamName);
