@@ -318,8 +318,8 @@ static void TrainThroughput(string preset, int threads, int warmup, int steps, i
         tokens[i][n + 1] = vocab - 1;                 // end of text: the largest id
     }
     var config = MoDE.Model.ClipConfig.Resolve(preset, vocab, size);
-    var options = new MoDE.Train.TrainOptions { BatchSize = batch, Threads = threads, WarmupSteps = 1, TotalSteps = warmup + steps };
-    using var state = MoDE.Train.TrainState.Create(config, options);
+    var options = new MoDE.Train.TrainOptions { BatchSize = batch, Threads = threads, WarmupSteps = 1, CropScale = 1 };
+    using var state = MoDE.Train.TrainState.Create(config, options, totalSteps: warmup + steps);
     var data = MoDE.Train.TrainingData.All(images, tokens);
     MoDE.Train.Trainer.Train(state, data, warmup);
     var clock = Stopwatch.StartNew();

@@ -48,26 +48,26 @@ public static class StageFlags
         nameof(ClusterOptions.CoarseClusters), o => o.CoarseClusters, (o, v) => o with { CoarseClusters = v }, "-n");
     public static FlagSet<ClusterOptions> Cluster { get; } = new(Fine, Experts);
 
-    public static readonly Flag<ProtocolOptions, int> Steps = new("--steps", "Steps of one expert's schedule, seed part included",
-        nameof(ProtocolOptions.Steps), o => o.Steps, (o, v) => o with { Steps = v });
-    public static readonly Flag<ProtocolOptions, double> SeedShare = new("--seed-share", "Share of the schedule trained as the seed model (the paper: 27 of 32 epochs)",
-        nameof(ProtocolOptions.SeedShare), o => o.SeedShare, (o, v) => o with { SeedShare = v });
-    public static readonly Flag<ProtocolOptions, int> Batch = new("--batch", "Training batch size",
-        nameof(ProtocolOptions.BatchSize), o => o.BatchSize, (o, v) => o with { BatchSize = v });
-    public static readonly Flag<ProtocolOptions, string> Model = new("--model",
+    public static readonly Flag<TrainOptions, int> Steps = new("--steps", "Steps of one expert's schedule, seed part included",
+        nameof(TrainOptions.Steps), o => o.Steps, (o, v) => o with { Steps = v });
+    public static readonly Flag<TrainOptions, double> SeedShare = new("--seed-share", "Share of the schedule trained as the seed model (the paper: 27 of 32 epochs)",
+        nameof(TrainOptions.SeedShare), o => o.SeedShare, (o, v) => o with { SeedShare = v });
+    public static readonly Flag<TrainOptions, int> Batch = new("--batch", "Training batch size",
+        nameof(TrainOptions.BatchSize), o => o.BatchSize, (o, v) => o with { BatchSize = v });
+    public static readonly Flag<TrainOptions, string> Model = new("--model",
         "CLIP architecture (open_clip's flag): tiny, tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14, or an open_clip-style JSON config file",
-        nameof(ProtocolOptions.Model), o => o.Model, (o, v) => o with { Model = v });
-    public static readonly Flag<ProtocolOptions, double> CropScale = new("--crop-scale", "Smallest image area share kept by the training crop (open_clip's; 1 turns augmentation off)",
-        nameof(ProtocolOptions.CropScale), o => o.CropScale, (o, v) => o with { CropScale = v });
+        nameof(TrainOptions.Model), o => o.Model, (o, v) => o with { Model = v });
+    public static readonly Flag<TrainOptions, double> CropScale = new("--crop-scale", "Smallest image area share kept by the training crop (open_clip's; 1 turns augmentation off)",
+        nameof(TrainOptions.CropScale), o => o.CropScale, (o, v) => o with { CropScale = v });
     /// <summary>The flags a <c>--train-options</c> file replaces.</summary>
-    public static FlagSet<ProtocolOptions> Train { get; } = new(Steps, SeedShare, Batch, Model, CropScale);
+    public static FlagSet<TrainOptions> Train { get; } = new(Steps, SeedShare, Batch, Model, CropScale);
 
-    public static readonly Flag<ProtocolOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the TorchSharp-cuda-linux build)",
-        nameof(ProtocolOptions.Device), o => o.Device, (o, v) => o with { Device = v });
-    public static readonly Flag<ProtocolOptions, int> Workers = new("--workers", "Threads preparing training batches ahead (0: 2; results do not depend on it)",
-        nameof(ProtocolOptions.Workers), o => o.Workers, (o, v) => o with { Workers = v });
+    public static readonly Flag<TrainOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the TorchSharp-cuda-linux build)",
+        nameof(TrainOptions.Device), o => o.Device, (o, v) => o with { Device = v });
+    public static readonly Flag<TrainOptions, int> Workers = new("--workers", "Threads preparing training batches ahead (0: 2; results do not depend on it)",
+        nameof(TrainOptions.Workers), o => o.Workers, (o, v) => o with { Workers = v });
     /// <summary>Where and how fast training runs, never what it computes: these also apply over a <c>--train-options</c> file.</summary>
-    public static FlagSet<ProtocolOptions> TrainMachine { get; } = new(Device, Workers);
+    public static FlagSet<TrainOptions> TrainMachine { get; } = new(Device, Workers);
 
     public static readonly Flag<SlurmOptions, string> Partition = new("--partition", "Slurm partition",
         nameof(SlurmOptions.Partition), o => o.Partition, (o, v) => o with { Partition = v });

@@ -36,7 +36,7 @@ public static class TrainVerb
             Verb.RequireRun(run);
             var o = RunFlags.Options(p);
             var options = p.GetValue(trainOptions) is string file
-                ? StageFlags.TrainMachine.Apply(p, EmbedVerb.Read<ProtocolOptions>(file) with { Threads = o.Train.Threads })
+                ? StageFlags.TrainMachine.Apply(p, EmbedVerb.Read<TrainOptions>(file) with { Threads = o.Train.Threads })
                 : o.Train;
             options.Validate();
             string? model = p.GetValue(expert) is int i ? RunModels.Expert(i) : p.GetValue(only);

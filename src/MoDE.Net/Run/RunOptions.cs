@@ -15,7 +15,7 @@ public sealed record RunOptions
     public EmbedOptions Embed { get; init; } = new();
     public ClusterOptions Cluster { get; init; } = new();
     public SplitOptions Split { get; init; } = new();
-    public ProtocolOptions Train { get; init; } = new();
+    public TrainOptions Train { get; init; } = new();
     public EvalOptions Eval { get; init; } = new();
 
     /// <summary>Resources asked of Slurm when a stage runs with <c>--launcher slurm</c>.</summary>
@@ -32,7 +32,7 @@ public sealed record RunOptions
         Embed.Validate();
         Cluster.Validate();
         Split.Validate();
-        Train.Validate();
+        Train.Validate(Train.Steps); // every model's schedule is at least this long
         Slurm.Validate();
     }
 

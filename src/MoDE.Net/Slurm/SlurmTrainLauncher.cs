@@ -7,7 +7,7 @@ using MoDE.Train;
 namespace MoDE.Slurm;
 
 /// <summary>
-/// The train stage on Slurm (the MoDE paper trains its experts asynchronously: after the seed, every expert is independent): one seed job; a job
+/// The train stage on Slurm (the MoDE paper's experts train independently once the seed is done): one seed job; a job
 /// array of n expert tasks and the single-model job, each <c>afterok</c> the seed; the baseline (from scratch)
 /// at once; a last job, <c>afterok</c> all of them, that finds every model done and writes the stage's marker.
 /// Each task runs <c>mode train --only NAME</c> with the run's training options from <c>RUN/slurm/train.json</c>,
@@ -18,9 +18,9 @@ public static class SlurmTrainLauncher
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes the sbatch files into <c>RUN/slurm/</c>, submits them and returns the job ids (also saved to jobs.json).</summary>
-    public static SlurmJobs Submit(RunLayout run, ProtocolOptions options, SlurmOptions slurm, TextWriter log)
+    public static SlurmJobs Submit(RunLayout run, TrainOptions options, SlurmOptions slurm, TextWriter log)
     {
-        options.Validate();
+        options.Validate(options.Steps); // every model's schedule is at least this long
         slurm.Validate();
         TrainStage.Stage.Require(run);
         if (StageMarker.IsDone(run, TrainStage.Stage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }

@@ -1,74 +1,145 @@
+using System.Text.Json.Serialization;
+
 namespace MoDE.Train;
 
 /// <summary>
-/// Everything that drives one CLIP training run besides the architecture and the data.
-/// Defaults follow OpenAI CLIP's hyper-parameters (MoDE uses them too), scaled down in batch and length.
+/// Every training option of a run, each with the one default that runs use. The protocol is that of the MoDE paper
+/// (Ma et al., CVPR 2024): a seed model trained on all data for the first <see cref="SeedShare"/> of a schedule of
+/// <see cref="Steps"/> steps; each data expert resumes from the seed's full state and runs the rest of the same
+/// schedule on its own data; the single-model baseline trains from scratch for as many steps as the seed and all
+/// experts together, on its own schedule of that length (<see cref="BaselineSteps"/>). Every model uses AdamW with
+/// OpenAI CLIP's hyper-parameters, scaled down in batch and length, and the learning-rate schedule of
+/// <see cref="Schedule"/>.
+/// <para>The length of one model's schedule is not an option: it is given where the model is created
+/// (<see cref="TrainState.Create"/>) and saved with its state.</para>
+/// <para>The JSON of this record is the train stage's marker (<c>RUN/train/done.json</c>) and the options file of a
+/// Slurm task (<c>RUN/slurm/train.json</c>). It holds the options that decide the results, in a fixed order; what
+/// does not change results (threads, workers, device) is left out, and so are the AdamW constants (see
+/// <see cref="Beta1"/>).</para>
 /// </summary>
 public sealed record TrainOptions
 {
-    /// <summary>Pairs per step; each pair's other captions in the batch are its negatives. CLIP uses 32,768;
-    /// 256 keeps a tiny model near its best throughput on 2 cores.</summary>
+    /// <summary>Steps of the seed's and each expert's whole schedule, seed part included: 400, sized so that
+    /// <c>mode run</c> fits 15 minutes on 2 CPU cores.</summary>
+    public int Steps { get; init; } = 400;
+
+    /// <summary>Share of the schedule trained as the seed: 27/32, the paper's seed model trains 27 of 32 epochs.</summary>
+    public double SeedShare { get; init; } = 27.0 / 32.0;
+
+    /// <summary>Pairs per step; each pair's other captions in the batch are its negatives. OpenAI CLIP uses 32,768;
+    /// 256 keeps the tiny models near their best throughput on 2 cores.</summary>
     public int BatchSize { get; init; } = 256;
 
-    /// <summary>Peak learning rate: 5e-4, OpenAI CLIP's value for ViT-B/32 (and MoDE's).</summary>
+    /// <summary>Peak learning rate: 5e-4, OpenAI CLIP's value for ViT-B/32 (and the MoDE paper's).</summary>
     public double LearningRate { get; init; } = 5e-4;
 
-    /// <summary>Linear warmup length. CLIP warms up for 2,000 of about 400,000 steps; short runs here need a shorter
-    /// warmup, about 5% of <see cref="TotalSteps"/>.</summary>
-    public int WarmupSteps { get; init; } = 200;
+    /// <summary>Linear warmup steps: 40, a tenth of the default <see cref="Steps"/>. OpenAI CLIP warms up for 2,000
+    /// iterations of a much longer run (32 epochs of 400M pairs at batch 32,768, about 390,000 steps); a schedule of a
+    /// few hundred steps scales the warmup down with it.</summary>
+    public int WarmupSteps { get; init; } = 40;
 
-    /// <summary>Length of the whole schedule; the cosine reaches 0 here. MoDE's experts continue the seed run's
-    /// schedule, so they share this value with it.</summary>
-    public int TotalSteps { get; init; } = 4000;
+    /// <summary>Text context length of the tokenizer and the tiny text tower: 32, as captions here are short
+    /// (OpenAI CLIP uses 77). The model's own context length must equal it.</summary>
+    public int ContextLength { get; init; } = 32;
 
-    /// <summary>AdamW beta1: 0.9 (CLIP).</summary>
-    public double Beta1 { get; init; } = 0.9;
+    /// <summary>Every this many steps the unfinished state is saved, so a killed run resumes: 100, a quarter of the
+    /// default schedule lost at most, at the cost of a few saves per model.</summary>
+    public int CheckpointEvery { get; init; } = 100;
 
-    /// <summary>AdamW beta2: 0.98 (CLIP; lower than the usual 0.999 for stability with large batches).</summary>
-    public double Beta2 { get; init; } = 0.98;
-
-    /// <summary>AdamW epsilon: 1e-6 (CLIP).</summary>
-    public double Epsilon { get; init; } = 1e-6;
-
-    /// <summary>Decoupled weight decay 0.2 (CLIP), applied to weight matrices and convolution kernels only, not to
-    /// gains, biases, token and positional embeddings or the logit scale (see <see cref="WeightDecayGroups"/>).</summary>
-    public double WeightDecay { get; init; } = 0.2;
-
-    /// <summary>Drives model initialisation (torch.manual_seed) and the data order of every pass.</summary>
+    /// <summary>Drives model initialisation (torch.manual_seed) and the data order of every model. Any fixed value
+    /// reproduces a run; 1234 is the one runs have used.</summary>
     public int Seed { get; init; } = 1234;
 
-    /// <summary>CPU threads for libtorch. Results are reproducible for a fixed thread count.</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>The architecture: a preset of <see cref="ClipConfig.PresetNames"/> or an open_clip-style JSON
+    /// file (<see cref="ClipConfig.Resolve"/>). "tiny" by default: the one that trains a whole run in minutes on 2
+    /// CPU cores; "tiny-vit" is its transformer twin. The tokenizer's <see cref="ContextLength"/> must equal the model's.</summary>
+    public string Model { get; init; } = "tiny";
 
-    /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>); 1, the
-    /// default here, trains on the plain images. <see cref="ProtocolOptions"/> uses open_clip's 0.9.</summary>
-    public double CropScale { get; init; } = 1;
+    /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>): 0.9,
+    /// open_clip's <c>scale=(0.9, 1.0)</c>; 1 turns augmentation off.</summary>
+    public double CropScale { get; init; } = RandomResizedCrop.OpenClipMinScale;
 
-    /// <summary>Threads that prepare batches ahead of the optimizer; 0 = 2. Any count gives the same batches.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    /// <summary>AdamW beta1: 0.9, OpenAI CLIP's.
+    /// <para>Not in the JSON, like <see cref="Beta2"/>, <see cref="Epsilon"/> and <see cref="WeightDecay"/>: they are
+    /// CLIP's constants, set by no flag and no options file, and leaving them out keeps the train stage's marker of the
+    /// runs made before they joined this record. A saved <see cref="TrainState"/> stores them.</para></summary>
+    [JsonIgnore]
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW beta2: 0.98, OpenAI CLIP's (lower than the usual 0.999, for stability with large batches).</summary>
+    [JsonIgnore]
+    public double Beta2 { get; init; } = 0.98;
+
+    /// <summary>AdamW epsilon: 1e-6, OpenAI CLIP's for its vision transformers.</summary>
+    [JsonIgnore]
+    public double Epsilon { get; init; } = 1e-6;
+
+    /// <summary>Decoupled weight decay: 0.2, OpenAI CLIP's, applied to weight matrices and convolution kernels only,
+    /// not to gains, biases, token and positional embeddings or the logit scale (<see cref="WeightDecayGroups"/>).</summary>
+    [JsonIgnore]
+    public double WeightDecay { get; init; } = 0.2;
+
+    /// <summary>Threads that prepare batches ahead of the optimizer (<see cref="BatchLoader"/>); 0, the default, means
+    /// <see cref="Trainer.DefaultWorkers"/>.</summary>
+    [JsonIgnore] // batches are a pure function of (seed, step), so any count gives the same results
     public int Workers { get; init; }
 
-    /// <summary>"cpu" or "cuda" (<see cref="TrainDevice"/>). Saved states are device-independent.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    /// <summary>Where the model trains: "cpu" (the default: the tiny models train on CPU cores) or "cuda"
+    /// (<see cref="TrainDevice"/>).</summary>
+    [JsonIgnore] // checkpoints are saved as CPU tensors and load on either device
     public string Device { get; init; } = TrainDevice.Cpu;
+
+    /// <summary>Threads for libtorch; 0, the default, means one per core. A model's state keeps the count it was
+    /// created with (results are reproducible for a fixed count) unless a load asks for another.</summary>
+    [JsonIgnore] // a rerun may use another count
+    public int Threads { get; init; }
+
+    /// <summary>The thread count to impose on a loaded state, or null to keep the one it was saved with.</summary>
+    [JsonIgnore]
+    public int? ThreadCount => Threads > 0 ? Threads : null;
+
+    public int SeedSteps => (int)Math.Round(Steps * SeedShare);
+    public int ExpertSteps => Steps - SeedSteps;
+
+    /// <summary>The baseline's length: the seed's steps plus every expert's own steps.</summary>
+    public int BaselineSteps(int experts) => SeedSteps + experts * ExpertSteps;
+
+    /// <summary>The learning rate of a model whose schedule lasts <paramref name="totalSteps"/>.</summary>
+    public LearningRateSchedule Schedule(int totalSteps) => new(LearningRate, WarmupSteps, totalSteps);
 
     /// <summary>Throws, naming the property, when a field is out of range.</summary>
     public TrainOptions Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Steps, 2, nameof(Steps));
+        if (SeedShare is <= 0 or >= 1 || double.IsNaN(SeedShare))
+            throw new ArgumentOutOfRangeException(nameof(SeedShare), SeedShare, "must lie strictly between 0 and 1");
+        if (SeedSteps < 1 || ExpertSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"{Steps} steps at seed share {SeedShare} leave no steps for the seed or the experts");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "needs at least 2 pairs (one positive, one negative)");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be positive and finite");
-        if (TotalSteps < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "must be at least 1");
-        if (WarmupSteps < 0 || WarmupSteps > TotalSteps) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"must lie in 0..TotalSteps ({TotalSteps})");
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ContextLength, 3, nameof(ContextLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
+        ArgumentException.ThrowIfNullOrWhiteSpace(Model, nameof(Model));
+        if (!(CropScale > 0 && CropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(CropScale), CropScale, "must lie in (0, 1]");
         if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "must lie in [0, 1)");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "must lie in [0, 1)");
         if (!(Epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "must be positive");
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "must be non-negative and finite");
-        if (!(CropScale > 0 && CropScale <= 1)) throw new ArgumentOutOfRangeException(nameof(CropScale), CropScale, "must lie in (0, 1]");
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "must be 0 (default) or more");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
         TrainDevice.Check(Device);
-        if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be at least 1");
         return this;
     }
 
-    public LearningRateSchedule Schedule => new(LearningRate, WarmupSteps, TotalSteps);
+    /// <summary><see cref="Validate()"/>, and a schedule of <paramref name="totalSteps"/> steps that holds the warmup.
+    /// Every model of a run has a schedule of at least <see cref="Steps"/>.</summary>
+    public TrainOptions Validate(int totalSteps)
+    {
+        Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1, nameof(totalSteps));
+        if (WarmupSteps > totalSteps)
+            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"must be at most the schedule's {totalSteps} steps");
+        return this;
+    }
 }

@@ -21,9 +21,9 @@ public static class TrainStage
 
     /// <param name="only">Null: every model, then the stage's marker. A model name (<c>seed</c>, <c>expert_i</c>, <c>single</c>,
     /// <c>baseline</c>): that model alone, as one Slurm task trains it; experts and single need the seed's final state.</param>
-    public static void Run(RunLayout run, ProtocolOptions options, TextWriter log, CancellationToken stop = default, string? only = null)
+    public static void Run(RunLayout run, TrainOptions options, TextWriter log, CancellationToken stop = default, string? only = null)
     {
-        options.Validate();
+        options.Validate(options.Steps); // every model's schedule is at least this long
         if (Stage.SkipIfDone(run, options, log)) return;
         var pairs = PairStore.Load(run.Pairs, run.Images);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
@@ -40,7 +40,7 @@ public static class TrainStage
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         long[][] tokens = tokenizer.Encode(pairs.Pairs.Select(p => p.Caption).ToList());
         var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, pairs.Images.Height);
-        // The tokenizer is built with ProtocolOptions.ContextLength and saved with the run, so it stays the one source of
+        // The tokenizer is built with TrainOptions.ContextLength and saved with the run, so it stays the one source of
         // caption length; a model whose text tower expects another length is refused rather than silently padded.
         if (config.Text.ContextLength != tokenizer.ContextLength)
             throw new ArgumentException($"model '{options.Model}' reads {config.Text.ContextLength} tokens per caption, but the run's tokenizer " +
@@ -54,7 +54,7 @@ public static class TrainStage
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}; model {options.Model} on {options.Device}");
         TrainState FromSeed() => TrainState.Load(run.Model(RunModels.Seed), options.ThreadCount, options);
         if (Wanted(RunModels.Seed))
-            Train(run, RunModels.Seed, () => TrainState.Create(config, options.Optimizer(options.Steps)), all, options.SeedSteps, options, log, stop);
+            Train(run, RunModels.Seed, () => TrainState.Create(config, options, options.Steps), all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts.Where(e => Wanted(RunModels.Expert(e.Expert))))
         {
             var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
@@ -62,12 +62,12 @@ public static class TrainStage
         }
         if (Wanted(RunModels.Single)) Train(run, RunModels.Single, FromSeed, all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
-        if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => TrainState.Create(config, options.Optimizer(baselineSteps)), all, baselineSteps, options, log, stop);
+        if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => TrainState.Create(config, options, baselineSteps), all, baselineSteps, options, log, stop);
         if (only is null) Stage.Finish(run, options);
     }
 
     /// <summary>Trains one model to <paramref name="untilStep"/>, saving its unfinished state on the way.</summary>
-    static void Train(RunLayout run, string model, Func<TrainState> start, TrainingData data, int untilStep, ProtocolOptions options, TextWriter log, CancellationToken stop)
+    static void Train(RunLayout run, string model, Func<TrainState> start, TrainingData data, int untilStep, TrainOptions options, TextWriter log, CancellationToken stop)
     {
         if (File.Exists(run.Model(model))) { log.WriteLine($"train {model}: done already, skipped"); return; }
         string unfinished = run.UnfinishedModel(model);

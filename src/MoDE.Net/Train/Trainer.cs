@@ -28,8 +28,8 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(data);
         var options = state.Options;
-        if (untilStep < state.Step || untilStep > options.TotalSteps)
-            throw new ArgumentOutOfRangeException(nameof(untilStep), untilStep, $"must lie in {state.Step} (the current step)..{options.TotalSteps} (TotalSteps)");
+        if (untilStep < state.Step || untilStep > state.TotalSteps)
+            throw new ArgumentOutOfRangeException(nameof(untilStep), untilStep, $"must lie in {state.Step} (the current step)..{state.TotalSteps} (TotalSteps)");
         if (data.Images.Height != state.Config.Vision.ImageSize || data.Images.Width != state.Config.Vision.ImageSize)
             throw new ArgumentException($"images are {data.Images.Height}x{data.Images.Width}, the model expects {state.Config.Vision.ImageSize}x{state.Config.Vision.ImageSize}", nameof(data));
         if (data.Tokens.Length > 0 && data.Tokens[0].Length != state.Config.Text.ContextLength)
@@ -68,7 +68,7 @@ public static class Trainer
             state.Step++;
 
             double pairsPerSecond = options.BatchSize / (clock.Elapsed - started).TotalSeconds;
-            var progress = new TrainProgress(state.Step, untilStep, options.TotalSteps, loss, logitScale, lr, pairsPerSecond);
+            var progress = new TrainProgress(state.Step, untilStep, state.TotalSteps, loss, logitScale, lr, pairsPerSecond);
             log?.Report(progress);
             onStep?.Invoke(progress);
         }

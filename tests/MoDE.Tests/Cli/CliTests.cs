@@ -51,9 +51,9 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         var help = Mode("run", "--help").Output;
         Assert.Contains($"Fine clusters m [default: {new ClusterOptions().FineClusters}]", help);
         Assert.Contains($"Coarse clusters n = data experts [default: {new ClusterOptions().CoarseClusters}]", help);
-        Assert.Contains($"[default: {new ProtocolOptions().Steps}]", help);
+        Assert.Contains($"[default: {new TrainOptions().Steps}]", help);
         Assert.Contains($"[default: {new SyntheticWebOptions().Pairs}]", help);
-        Assert.Contains($"[default: {new ProtocolOptions().Model}]", help);
+        Assert.Contains($"[default: {new TrainOptions().Model}]", help);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
     {
         Data = new SyntheticWebOptions { Pairs = 400, EvalImagesPerClass = 2 },
         Cluster = new ClusterOptions { FineClusters = 8, CoarseClusters = 2, FineIterations = 5, CoarseIterations = 10 },
-        Train = new ProtocolOptions { Steps = 8, BatchSize = 32, WarmupSteps = 2, CheckpointEvery = 3 },
+        Train = new TrainOptions { Steps = 8, BatchSize = 32, WarmupSteps = 2, CheckpointEvery = 3 },
     }.WithSeed(7);
 
     [Fact]

@@ -66,8 +66,8 @@ public class BatchLoaderTests
     public void TrainingThatThrowsStopsItsWorkers()
     {
         var (data, tokenizer) = SyntheticPairs.Data(64);
-        var options = new TrainOptions { BatchSize = 32, WarmupSteps = 1, TotalSteps = 50, Seed = 1, Threads = 1, CropScale = 0.9 };
-        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), options);
+        var options = new TrainOptions { BatchSize = 32, WarmupSteps = 1, Seed = 1, Threads = 1, CropScale = 0.9 };
+        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), options, totalSteps: 50);
         Assert.Throws<InvalidOperationException>(() =>
             Trainer.Train(state, data, untilStep: 50, p => { if (p.Step == 2) throw new InvalidOperationException("stop"); }));
         Assert.Equal(2, state.Step);

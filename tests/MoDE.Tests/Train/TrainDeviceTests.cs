@@ -8,7 +8,7 @@ public class TrainDeviceTests
     public void CudaWithoutCudaFailsAtOnceSayingWhatToInstall()
     {
         if (TorchSharp.torch.cuda.is_available()) return; // a CUDA build: nothing to refuse
-        var e = Assert.Throws<InvalidOperationException>(() => new ProtocolOptions { Device = "cuda" }.Validate());
+        var e = Assert.Throws<InvalidOperationException>(() => new TrainOptions { Device = "cuda" }.Validate());
         Assert.Contains("CUDA is unavailable in this build", e.Message);
         Assert.Contains("TorchSharp-cuda-linux", e.Message);
     }
@@ -23,7 +23,7 @@ public class TrainDeviceTests
     [Fact]
     public void DeviceAndWorkersAreNotPartOfTheSavedOptions()
     {
-        string json = System.Text.Json.JsonSerializer.Serialize(new ProtocolOptions { Workers = 3 });
+        string json = System.Text.Json.JsonSerializer.Serialize(new TrainOptions { Workers = 3 });
         Assert.DoesNotContain("Device", json);
         Assert.DoesNotContain("Workers", json);
         Assert.Contains("\"Model\":\"tiny\"", json);

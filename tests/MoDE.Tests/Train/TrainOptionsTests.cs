@@ -1,4 +1,5 @@
 using MoDE.Model;
+using MoDE.Storage;
 using MoDE.Train;
 using Xunit;
 
@@ -14,9 +15,60 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    public void DefaultsAreTheProtocolOfRuns()
+    {
+        var options = new TrainOptions().Validate(totalSteps: 400);
+        Assert.Equal((400, 338, 62, 40, 0.9, 32, 100, 1234, "tiny"),
+            (options.Steps, options.SeedSteps, options.ExpertSteps, options.WarmupSteps, options.CropScale, options.ContextLength, options.CheckpointEvery, options.Seed, options.Model));
+        Assert.Equal((0, 0, TrainDevice.Cpu), (options.Threads, options.Workers, options.Device));
+        Assert.Equal(338 + 4 * 62, options.BaselineSteps(4));
+        Assert.Equal(new LearningRateSchedule(5e-4, 40, 400), options.Schedule(400));
+    }
+
+    /// <summary>The train stage's marker (RUN/train/done.json) of the default options, as runs made before these options
+    /// were one record have it: the same text now, so that those runs are not reported as made with other options.</summary>
+    const string DefaultMarker = """
+        {
+          "Steps": 400,
+          "SeedShare": 0.84375,
+          "BatchSize": 256,
+          "LearningRate": 0.0005,
+          "WarmupSteps": 40,
+          "ContextLength": 32,
+          "CheckpointEvery": 100,
+          "Seed": 1234,
+          "Model": "tiny",
+          "CropScale": 0.9,
+          "SeedSteps": 338,
+          "ExpertSteps": 62
+        }
+
+        """;
+
+    [Fact]
+    public void TheDefaultOptionsWriteTheMarkerOfEarlierRuns()
+    {
+        var run = new RunLayout(Directory.CreateTempSubdirectory("mode-marker-").FullName);
+        try
+        {
+            StageMarker.MarkDone(run, TrainStage.Stage.Name, new TrainOptions());
+            Assert.Equal(DefaultMarker.ReplaceLineEndings("\n"), File.ReadAllText(run.Done(TrainStage.Stage.Name)).ReplaceLineEndings("\n"));
+            Assert.True(StageMarker.IsDone(run, TrainStage.Stage.Name, new TrainOptions()));
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
+    [Fact]
+    public void TheJsonReadsBackAsTheSameOptions() // RUN/slurm/train.json, read by each Slurm task
+    {
+        var options = new TrainOptions { Steps = 12, SeedShare = 0.5, BatchSize = 32, WarmupSteps = 2, CropScale = 1, Model = "tiny-vit", Seed = 7 };
+        Assert.Equal(options, System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(System.Text.Json.JsonSerializer.Serialize(options)));
+    }
+
+    [Fact]
     public void ValidateNamesTheBadProperty()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { WarmupSteps = 10, TotalSteps = 5 }.Validate());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { WarmupSteps = 10 }.Validate(totalSteps: 5));
         Assert.Equal(nameof(TrainOptions.WarmupSteps), error.ParamName);
         error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { BatchSize = 1 }.Validate());
         Assert.Equal(nameof(TrainOptions.BatchSize), error.ParamName);

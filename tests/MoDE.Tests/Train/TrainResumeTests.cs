@@ -18,7 +18,7 @@ namespace MoDE.Tests.Train;
 public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFonts>
 {
     /// <summary>The seed model alone, 60 steps with a checkpoint every 5, one libtorch thread so processes compute alike.</summary>
-    static readonly ProtocolOptions Options = PipelineTests.Tiny.Train with { Steps = 120, SeedShare = 0.5, CheckpointEvery = 5, Threads = 1 };
+    static readonly TrainOptions Options = PipelineTests.Tiny.Train with { Steps = 120, SeedShare = 0.5, CheckpointEvery = 5, Threads = 1 };
 
     [Fact]
     public void TinyVitTrainsAVisionTransformer()

@@ -16,16 +16,13 @@ public class TrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    static TrainOptions Options(int totalSteps) => new()
-    {
-        BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 3, TotalSteps = totalSteps, Seed = 11, Threads = 2,
-    };
+    static readonly TrainOptions Options = new() { BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 3, Seed = 11, Threads = 2, CropScale = 1 };
 
     [Fact]
     public void TrainingLowersTheLossOnColourCaptions()
     {
         var (data, tokenizer) = SyntheticPairs.Data(64);
-        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 40));
+        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options, totalSteps: 40);
         var losses = new List<double>();
         string log = Path.Combine(_folder, "train.jsonl");
         using (var trainingLog = new TrainingLog(log, Path.Combine(_folder, "tensorboard"), fromStep: 0))
@@ -49,10 +46,10 @@ public class TrainerTests : IDisposable
         var config = SyntheticPairs.Config(tokenizer.VocabSize);
         string path = Path.Combine(_folder, "state.bin");
 
-        using var straight = TrainState.Create(config, Options(totalSteps: 8));
+        using var straight = TrainState.Create(config, Options, totalSteps: 8);
         Trainer.Train(straight, data, untilStep: 8);
 
-        using (var first = TrainState.Create(config, Options(totalSteps: 8)))
+        using (var first = TrainState.Create(config, Options, totalSteps: 8))
         {
             Trainer.Train(first, data, untilStep: 4);
             first.Save(path);
@@ -70,7 +67,7 @@ public class TrainerTests : IDisposable
     {
         var (data, tokenizer) = SyntheticPairs.Data(64);
         string seedPath = Path.Combine(_folder, "seed.bin");
-        using (var seed = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 6)))
+        using (var seed = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options, totalSteps: 6))
         {
             Trainer.Train(seed, data, untilStep: 3);
             seed.Save(seedPath);
@@ -95,6 +92,73 @@ public class TrainerTests : IDisposable
         string path = Path.Combine(_folder, "not-a-state.bin");
         File.WriteAllText(path, "hello, world");
         Assert.Throws<InvalidDataException>(() => TrainState.Load(path));
+
+        using (var writer = new BinaryWriter(File.Create(path)))
+        {
+            writer.Write("MODETRN\0"u8);
+            writer.Write(TrainState.FormatVersion + 1);
+        }
+        var e = Assert.Throws<InvalidDataException>(() => TrainState.Load(path));
+        Assert.Contains($"format version {TrainState.FormatVersion + 1}, this build reads 2 to {TrainState.FormatVersion}", e.Message);
+    }
+
+    [Fact]
+    public void AStateOfFormat2LoadsAsTheSameState()
+    {
+        var (data, tokenizer) = SyntheticPairs.Data(64);
+        string path = Path.Combine(_folder, "state.bin"), old = Path.Combine(_folder, "state-format2.bin");
+        using (var first = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options with { Beta2 = 0.95, CropScale = 0.9 }, totalSteps: 8))
+        {
+            Trainer.Train(first, data, untilStep: 4);
+            first.Save(path);
+        }
+        File.Copy(path, old);
+        RewriteAsFormat2(old);
+
+        using var current = TrainState.Load(path);
+        using var loaded = TrainState.Load(old, options: new TrainOptions { Workers = 3 });
+        // Beta2 and the crop scale are not the defaults, so they come from the file; workers from the run's options.
+        Assert.Equal((4, 8, 2, 0.95, 0.9, 3), (loaded.Step, loaded.TotalSteps, loaded.Options.Threads, loaded.Options.Beta2, loaded.Options.CropScale, loaded.Options.Workers));
+        Assert.Equal(current.Options with { Workers = 3 }, loaded.Options);
+        Assert.Equal(current.Schedule, loaded.Schedule);
+        // Saved again, both are the same bytes: same header, weights and AdamW state, so training continues alike.
+        current.Save(Path.Combine(_folder, "again.bin"));
+        loaded.Save(Path.Combine(_folder, "again-format2.bin"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "again.bin")), File.ReadAllBytes(Path.Combine(_folder, "again-format2.bin")));
+    }
+
+    /// <summary>Gives a saved state the header of format 2: one model's options, with its schedule's length, thread
+    /// count and AdamW constants among them (and the schedule itself, as that format wrote it).</summary>
+    static void RewriteAsFormat2(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        reader.ReadBytes(8);
+        Assert.Equal(3, reader.ReadInt32());
+        var header = System.Text.Json.Nodes.JsonNode.Parse(reader.ReadString())!.AsObject();
+        byte[] tensors = bytes[(int)reader.BaseStream.Position..];
+        var o = header["Options"]!;
+        var old = new System.Text.Json.Nodes.JsonObject
+        {
+            ["Config"] = header["Config"]!.DeepClone(),
+            ["Options"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["BatchSize"] = o["BatchSize"]!.DeepClone(), ["LearningRate"] = o["LearningRate"]!.DeepClone(), ["WarmupSteps"] = o["WarmupSteps"]!.DeepClone(),
+                ["TotalSteps"] = header["TotalSteps"]!.DeepClone(), ["Beta1"] = header["Beta1"]!.DeepClone(), ["Beta2"] = header["Beta2"]!.DeepClone(),
+                ["Epsilon"] = header["Epsilon"]!.DeepClone(), ["WeightDecay"] = header["WeightDecay"]!.DeepClone(), ["Seed"] = o["Seed"]!.DeepClone(),
+                ["Threads"] = header["Threads"]!.DeepClone(), ["CropScale"] = o["CropScale"]!.DeepClone(),
+                ["Schedule"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["PeakLearningRate"] = o["LearningRate"]!.DeepClone(), ["WarmupSteps"] = o["WarmupSteps"]!.DeepClone(), ["TotalSteps"] = header["TotalSteps"]!.DeepClone(),
+                },
+            },
+            ["Step"] = header["Step"]!.DeepClone(),
+        };
+        using var writer = new BinaryWriter(File.Create(path));
+        writer.Write("MODETRN\0"u8);
+        writer.Write(2);
+        writer.Write(old.ToJsonString());
+        writer.Write(tensors);
     }
 
     [Fact]
@@ -118,7 +182,7 @@ public class TrainerTests : IDisposable
     public void TrainingAndInferenceLeaveNoLiveTensorsBehind()
     {
         var (data, tokenizer) = SyntheticPairs.Data(64);
-        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options(totalSteps: 8));
+        using var state = TrainState.Create(SyntheticPairs.Config(tokenizer.VocabSize), Options, totalSteps: 8);
         Trainer.Train(state, data, untilStep: 2); // gradients now exist
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Trainer.Train(state, data, untilStep: 6);
