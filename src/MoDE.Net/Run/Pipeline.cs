@@ -19,8 +19,8 @@ namespace MoDE.Run;
 public static class Pipeline
 {
     /// <summary>A stage as the pipeline runs it: its <see cref="Storage.Stage"/>, its options record within
-    /// <see cref="RunOptions"/>, and how to run it with them.</summary>
-    public sealed record Step(Stage Stage, Func<RunOptions, object> Options, Action<RunLayout, RunOptions, TextWriter, CancellationToken> Run);
+    /// <see cref="RunOptions"/> (null for the report, which is always rewritten), and how to run it with them.</summary>
+    public sealed record Step(Stage Stage, Func<RunOptions, object?> Options, Action<RunLayout, RunOptions, TextWriter, CancellationToken> Run);
 
     /// <summary>The stages in pipeline order.</summary>
     public static readonly IReadOnlyList<Step> Stages =
@@ -35,13 +35,19 @@ public static class Pipeline
         new(SplitStage.Stage, o => o.Split, (run, o, log, _) => SplitStage.Run(run, o.Split, log)),
         new(TrainStage.Stage, o => o.Train, (run, o, log, stop) => TrainStage.Run(run, o.Train, log, stop)),
         new(EvalStage.Stage, o => o.Eval, (run, o, log, _) => EvalStage.Run(run, o.Eval, log)),
-        new(RunReport.Stage, _ => new object(), (run, _, log, _) => RunReport.Write(run, log)),
+        new(RunReport.Stage, _ => null, (run, _, log, _) => RunReport.Write(run, log)),
     ];
 
-    /// <summary>Every stage in order (all options checked first); returns the results table of the run's tasks.</summary>
+    /// <summary>
+    /// Every stage in order; returns the results table of the run's tasks. Before the first stage runs, every option is
+    /// checked and every finished stage's marker compared with the options asked for, so a rerun with other options
+    /// fails at once, naming the stage and the fields, instead of after the stages before it.
+    /// </summary>
     public static Results Run(RunLayout run, RunOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
+        foreach (var step in Stages)
+            if (step.Options(options) is { } stageOptions && step.Stage.IsDone(run)) StageMarker.IsDone(run, step.Stage.Name, stageOptions);
         foreach (var step in Stages) step.Run(run, options, log, stop);
         return Results.Load(run);
     }

@@ -17,7 +17,7 @@ public static class RunStatus
     {
         output.WriteLine($"run {run.Root}");
         foreach (var stage in Pipeline.Stages.Select(s => s.Stage))
-            output.WriteLine($"  {stage.Name,-10} {(stage.IsDone(run) ? "done" : "not done")}");
+            output.WriteLine($"  {stage.Name,-10} {State(run, stage)}");
 
         var jobs = SlurmJobs.Load(run);
         var models = RunModels.Of(run);
@@ -38,6 +38,15 @@ public static class RunStatus
             string log = jobs.Logs.TryGetValue(unit, out var l) ? l : "";
             output.WriteLine($"  {unit,-10} job {id,-8} {state,-9} {log}");
         }
+    }
+
+    /// <summary>"done" when the stage's marker and every output it lists exist; "not done"; or which output a finished
+    /// stage has lost.</summary>
+    static string State(RunLayout run, Stage stage)
+    {
+        if (!stage.IsDone(run)) return "not done";
+        string? missing = stage.Outputs(run).FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path));
+        return missing is null ? "done" : $"done, but {missing} is missing: delete {Path.GetDirectoryName(run.Done(stage.Name))} to redo the stage";
     }
 
     /// <summary>pending, running, done or failed, from Slurm's state; from the files when Slurm has forgotten the job.</summary>

@@ -196,9 +196,17 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         Assert.Equal(Verb.Failed, again.Code);
         OneLine(again, "Pairs");
 
+        var rerun = Mode("run", "--run", run, "--pairs", "300"); // checked against every finished stage before any stage runs
+        Assert.Equal(Verb.Failed, rerun.Code);
+        OneLine(rerun, "Pairs: 200 -> 300");
+        Assert.False(Directory.Exists(Path.Combine(run, "embed")));
+
         var report = Mode("report", "--run", run);
         Assert.True(report.Code == 0, report.Error);
         Assert.True(File.Exists(Path.Combine(run, "report", "report.html")));
         Assert.Matches(@"report\s+done", Mode("status", "--run", run).Output);
+
+        File.Delete(Path.Combine(run, "pairs", "images.bin"));
+        Assert.Matches(@"ingest\s+done, but .*images\.bin is missing", Mode("status", "--run", run).Output);
     }
 }
