@@ -5,21 +5,25 @@ namespace MoDE.Data.Ingest;
 /// (<see cref="ManifestColumns"/>), then one row per pair with a local image path and a caption, read by
 /// <see cref="DelimitedText"/>. The text is UTF-8; bytes that are not become U+FFFD and such captions are counted as
 /// <see cref="SkipReason.InvalidUtf8"/>. A malformed file throws naming file, line and column.
+/// <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>); by default the file name without extension.
 /// </summary>
-public sealed class CsvManifestReader(string path, char delimiter) : IPairReader
+public sealed class CsvManifestReader(string path, char delimiter, string? name = null) : IPairReader
 {
     public string Path { get; } = path;
+
+    public string Name { get; } = name ?? System.IO.Path.GetFileNameWithoutExtension(path);
 
     public IEnumerable<SourceRecord> Read(IngestReport report)
     {
         ManifestColumns? columns = null;
+        var ids = new ManifestRowIds(Name);
         long row = 0;
         foreach (var (line, fields) in DelimitedText.ReadFile(Path, delimiter))
         {
             if (columns is null) { columns = ManifestColumns.Find(fields, _ => false, _ => true, $"{Path}:{line}"); continue; }
             row++;
             string? Field(int? index) => index is int i ? fields[i] : null;
-            if (ManifestColumns.Record(Path, row, Field(columns.Key), Field(columns.ImagePath), null, fields[columns.Caption], report) is { } record)
+            if (ManifestColumns.Record(Path, ids, row, Field(columns.Key), Field(columns.ImagePath), null, fields[columns.Caption], report) is { } record)
                 yield return record;
         }
         if (columns is null) throw new InvalidDataException($"{Path}:1:1: empty manifest (no header row)");

@@ -7,8 +7,9 @@ namespace MoDE.Data.Ingest;
 /// <c>file</c>, <c>image</c>, <c>url</c>; image bytes (Parquet binary columns): <c>jpg</c>, <c>png</c>, <c>webp</c>,
 /// <c>image</c>, <c>image_bytes</c>, <c>bytes</c>; caption: <c>caption</c>, <c>text</c>, <c>title</c>, <c>alt</c>.
 /// A relative image path is relative to the manifest's folder; http(s), s3 and gs URLs are counted as
-/// <see cref="SkipReason.RemoteImage"/> (download with img2dataset first). The pair id is the manifest's file
-/// name without extension, a slash, and the key (else the image path, else the row number).
+/// <see cref="SkipReason.RemoteImage"/> (download with img2dataset first). Pair ids are given by
+/// <see cref="ManifestRowIds"/>: the manifest's name, a slash, and the key (else the image path, numbered when
+/// the path repeats, else the row number).
 /// </summary>
 public sealed record ManifestColumns(int? Key, int? ImagePath, int? ImageBytes, int Caption)
 {
@@ -43,12 +44,11 @@ public sealed record ManifestColumns(int? Key, int? ImagePath, int? ImageBytes, 
 
     /// <summary>
     /// The record of one row, or null when it is skipped (counted in <paramref name="report"/>).
-    /// <paramref name="row"/> counts data rows from 1.
+    /// <paramref name="row"/> counts data rows from 1; <paramref name="ids"/> names the rows of this manifest, in order.
     /// </summary>
-    public static SourceRecord? Record(string manifest, long row, string? key, string? imagePath, byte[]? imageBytes, string? caption, IngestReport report)
+    public static SourceRecord? Record(string manifest, ManifestRowIds ids, long row, string? key, string? imagePath, byte[]? imageBytes, string? caption, IngestReport report)
     {
-        string stem = System.IO.Path.GetFileNameWithoutExtension(manifest);
-        string id = $"{stem}/{(!string.IsNullOrWhiteSpace(key) ? key.Trim() : !string.IsNullOrWhiteSpace(imagePath) ? imagePath.Trim() : row.ToString())}";
+        string id = ids.Next(row, key, imagePath);
         if (SourceCaption.FromText(caption, out string text) is { } problem) { report.Skip(problem, id); return null; }
         if (imageBytes is not null) return new SourceRecord(id, text, ImageBytes: imageBytes);
         if (string.IsNullOrWhiteSpace(imagePath)) { report.Skip(SkipReason.MissingImage, id, "empty image column"); return null; }

@@ -2,7 +2,9 @@ namespace MoDE.Data.Ingest;
 
 /// <summary>
 /// Opens a source as readers, one per file, in order: the pattern is expanded (<see cref="ShardPattern"/>) and
-/// each path gets the reader of its format. A path the pattern names that does not exist is counted as
+/// each path gets the reader of its format. Each file's pair ids begin with a name unique among the source's
+/// shards, and among its manifests (<see cref="SourceFileNames"/>), so files of one name in different folders
+/// keep all their pairs. A path the pattern names that does not exist is counted as
 /// <see cref="SkipReason.MissingShard"/>; a source naming no existing file at all is an error.
 /// </summary>
 public static class PairSource
@@ -11,39 +13,45 @@ public static class PairSource
     {
         options.Validate();
         if (options.Format == SourceFormat.OpenClipart) return [new OpenClipartReader(options.Source)];
-        var readers = new List<IPairReader>();
+        var opened = new List<(string? File, SourceFormat Format, IPairReader? Folder)>();
         var paths = ShardPattern.Expand(options.Source);
         foreach (string path in paths)
         {
-            if (Directory.Exists(path)) { readers.AddRange(OpenFolder(path, options)); continue; }
+            if (Directory.Exists(path)) { opened.AddRange(OpenFolder(path, options)); continue; }
             if (!File.Exists(path)) { report.Skip(SkipReason.MissingShard, path); continue; }
-            readers.Add(OpenFile(path, options));
+            opened.Add((path, FormatFor(path, options), null));
         }
-        if (readers.Count == 0)
+        if (opened.Count == 0)
             throw new FileNotFoundException($"source '{options.Source}' names no existing file or folder" + (paths.Count > 1 ? $" ({paths.Count} paths tried)" : ""));
-        return readers;
+        var shardNames = SourceFileNames.For(opened.Where(o => o.File is not null && o.Format is SourceFormat.WebDataset).Select(o => o.File!), TarShardReader.ShardName);
+        var manifestNames = SourceFileNames.For(opened.Where(o => o.File is not null && o.Format is not SourceFormat.WebDataset).Select(o => o.File!),
+            p => Path.ChangeExtension(p, null));
+        return opened.Select(o => o.Folder ?? OpenFile(o.File!, o.Format, options,
+            (o.Format is SourceFormat.WebDataset ? shardNames : manifestNames).GetValueOrDefault(Path.GetFullPath(o.File!)))).ToList();
     }
 
-    static IEnumerable<IPairReader> OpenFolder(string folder, SourceOptions options)
+    static IEnumerable<(string? File, SourceFormat Format, IPairReader? Folder)> OpenFolder(string folder, SourceOptions options)
     {
-        if (options.Format is SourceFormat.Folder) return [new ImageFolderReader(folder)];
+        if (options.Format is SourceFormat.Folder) return [(null, SourceFormat.Folder, new ImageFolderReader(folder))];
         var shards = Directory.GetFiles(folder).Where(f => FormatOf(f) == SourceFormat.WebDataset).Order(StringComparer.Ordinal).ToList();
         if (options.Format is SourceFormat.WebDataset || (options.Format is SourceFormat.Auto && shards.Count > 0))
-            return shards.Select(s => OpenFile(s, options with { Format = SourceFormat.WebDataset }));
-        if (options.Format is SourceFormat.Auto) return [new ImageFolderReader(folder)];
+            return shards.Select(s => ((string?)s, SourceFormat.WebDataset, (IPairReader?)null));
+        if (options.Format is SourceFormat.Auto) return [(null, SourceFormat.Folder, new ImageFolderReader(folder))];
         var files = Directory.GetFiles(folder).Where(f => FormatOf(f) == options.Format).Order(StringComparer.Ordinal).ToList();
-        return files.Select(f => OpenFile(f, options));
+        return files.Select(f => ((string?)f, options.Format, (IPairReader?)null));
     }
 
-    static IPairReader OpenFile(string path, SourceOptions options)
+    static SourceFormat FormatFor(string path, SourceOptions options) => options.Format is SourceFormat.Auto ? FormatOf(path) : options.Format;
+
+    /// <summary>The reader of one file; <paramref name="name"/> begins its pair ids (unique among the source's files of its kind).</summary>
+    static IPairReader OpenFile(string path, SourceFormat format, SourceOptions options, string? name)
     {
-        var format = options.Format is SourceFormat.Auto ? FormatOf(path) : options.Format;
         return format switch
         {
-            SourceFormat.WebDataset => new TarShardReader(path, options.Seed, options.MaxImageBytes),
-            SourceFormat.Csv => new CsvManifestReader(path, ','),
-            SourceFormat.Tsv => new CsvManifestReader(path, '\t'),
-            SourceFormat.Parquet => new ParquetManifestReader(path),
+            SourceFormat.WebDataset => new TarShardReader(path, options.Seed, options.MaxImageBytes, name),
+            SourceFormat.Csv => new CsvManifestReader(path, ',', name),
+            SourceFormat.Tsv => new CsvManifestReader(path, '\t', name),
+            SourceFormat.Parquet => new ParquetManifestReader(path, name),
             SourceFormat.Auto => throw new ArgumentException($"{path}: cannot tell the format from the extension; give it (--format webdataset|csv|tsv|parquet|folder)"),
             _ => throw new ArgumentException($"{path}: format {format} reads a folder, not a file"),
         };

@@ -7,11 +7,14 @@ namespace MoDE.Data.Ingest;
 /// A Parquet manifest: string columns for the caption and either a local image path or, in a binary column, the
 /// encoded image itself (<see cref="ManifestColumns"/>; a struct column <c>image</c> with a <c>bytes</c> field, as
 /// Hugging Face writes images, is found by its <c>bytes</c> leaf). Read one row group at a time. A file that is
-/// not Parquet throws naming the file.
+/// not Parquet throws naming the file. <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>);
+/// by default the file name without extension.
 /// </summary>
-public sealed class ParquetManifestReader(string path) : IPairReader
+public sealed class ParquetManifestReader(string path, string? name = null) : IPairReader
 {
     public string Path { get; } = path;
+
+    public string Name { get; } = name ?? System.IO.Path.GetFileNameWithoutExtension(path);
 
     public IEnumerable<SourceRecord> Read(IngestReport report)
     {
@@ -25,6 +28,7 @@ public sealed class ParquetManifestReader(string path) : IPairReader
             bool IsText(int i) => !fields[i].IsArray && (fields[i].ClrType == typeof(string) || fields[i].ClrType == typeof(ReadOnlyMemory<char>));
             var columns = ManifestColumns.Find(fields.Select(f => f.Name).ToList(), IsBinary, IsText, Path);
             long row = 0;
+            var ids = new ManifestRowIds(Name);
             for (int group = 0; group < reader.RowGroupCount; group++)
             {
                 string?[]? keys, paths, captions;
@@ -45,7 +49,7 @@ public sealed class ParquetManifestReader(string path) : IPairReader
                 for (int i = 0; i < captions.Length; i++)
                 {
                     row++;
-                    if (ManifestColumns.Record(Path, row, keys?[i], paths?[i], images?[i], captions[i], report) is { } record)
+                    if (ManifestColumns.Record(Path, ids, row, keys?[i], paths?[i], images?[i], captions[i], report) is { } record)
                         yield return record;
                 }
             }

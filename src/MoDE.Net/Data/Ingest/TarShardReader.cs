@@ -6,26 +6,27 @@ namespace MoDE.Data.Ingest;
 /// <summary>
 /// One WebDataset shard (.tar, or .tar.gz / .tgz): members that share a key (the member path up to the first dot
 /// of its file name) make one sample, <c>KEY.jpg|jpeg|png|webp</c> beside <c>KEY.txt</c> or <c>KEY.json</c>
-/// (a .txt wins over a .json). The pair id is the shard's file name without extension, a slash, and the key.
+/// (a .txt wins over a .json). The pair id is the shard's name, a slash, and the key; the name is given by the
+/// source (<see cref="SourceFileNames"/>, unique among its shards) and is by default the file name without extension.
 /// Members are read into memory one at a time and never extracted, so a member named <c>/etc/x</c> or
 /// <c>../x</c> cannot write anything; such members are skipped as <see cref="SkipReason.UnsafePath"/>.
 /// A shard cut short keeps the samples read before the cut.
 /// </summary>
-public sealed class TarShardReader(string path, int seed, long maxImageBytes) : IPairReader
+public sealed class TarShardReader(string path, int seed, long maxImageBytes, string? shard = null) : IPairReader
 {
     static readonly string[] ImageExtensions = ["jpg", "jpeg", "png", "webp"];
 
     public string Path { get; } = path;
 
-    /// <summary>The id prefix: the file name without .tar, .tar.gz or .tgz.</summary>
-    public string Shard { get; } = ShardName(path);
+    /// <summary>The id prefix: as given, else the file name without .tar, .tar.gz or .tgz.</summary>
+    public string Shard { get; } = shard ?? ShardName(System.IO.Path.GetFileName(path));
 
+    /// <summary>The path or file name without .tar, .tar.gz or .tgz, folders kept.</summary>
     public static string ShardName(string path)
     {
-        string name = System.IO.Path.GetFileName(path);
         foreach (string ext in (string[])[".tar.gz", ".tgz", ".tar"])
-            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) return name[..^ext.Length];
-        return name;
+            if (path.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) return path[..^ext.Length];
+        return path;
     }
 
     sealed class Sample(string key)
