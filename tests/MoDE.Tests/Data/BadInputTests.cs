@@ -136,6 +136,41 @@ public class BadInputTests
     }
 
     [Fact]
+    public void ShardsOfOneNameInTwoFoldersKeepAllSamplesAndARepeatedKeyInOneShardIsStillADuplicate()
+    {
+        string folder = Directory.CreateTempSubdirectory("mode-same-shard-name").FullName;
+        foreach (string sub in (string[])["a", "b"])
+        {
+            Directory.CreateDirectory(Path.Combine(folder, sub));
+            using var file = File.Create(Path.Combine(folder, sub, "00000.tar"));
+            using var tar = new TarWriter(file, TarEntryFormat.Pax);
+            Add(tar, "k.jpg", TestImages.Solid(SKColors.Red)); Add(tar, "k.txt", Text($"red from {sub}"));
+            Add(tar, "n.jpg", TestImages.Solid(SKColors.Blue)); Add(tar, "n.txt", Text($"blue from {sub}"));
+            if (sub == "b") { Add(tar, "k.jpg", TestImages.Solid(SKColors.Green)); Add(tar, "k.txt", Text("k again in b")); }
+        }
+        var run = new RunLayout(Path.Combine(folder, "run"));
+        var report = IngestStage.Run(run, new SourceOptions { Source = Path.Combine(folder, "{a,b}", "00000.tar"), Threads = 2 }, TextWriter.Null)!;
+
+        var pairs = PairStore.Load(run.Pairs, run.Images);
+        Assert.Equal(["a/00000/k", "a/00000/n", "b/00000/k", "b/00000/n"], pairs.Pairs.Select(p => p.Id).ToArray());
+        Assert.Equal(["red from a", "blue from a", "red from b", "blue from b"], pairs.Pairs.Select(p => p.Caption).ToArray());
+        Assert.Equal(4, report.Kept);
+        Assert.Equal(1, report.Count(SkipReason.DuplicateId));
+    }
+
+    [Fact]
+    public void ShardNamesAreFileStemsInOneFolderAndRelativePathsAcrossFolders()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "mode-names");
+        var oneFolder = SourceFileNames.For([Path.Combine(root, "s", "00000.tar"), Path.Combine(root, "s", "00001.tar.gz")], TarShardReader.ShardName);
+        Assert.Equal(["00000", "00001"], oneFolder.Values.ToArray());
+        var twoFolders = SourceFileNames.For([Path.Combine(root, "a", "00000.tar"), Path.Combine(root, "b", "c", "00000.tar")], TarShardReader.ShardName);
+        Assert.Equal(["a/00000", "b/c/00000"], twoFolders.Values.ToArray());
+        var sameStem = SourceFileNames.For([Path.Combine(root, "s", "x.tar"), Path.Combine(root, "s", "x.tgz")], TarShardReader.ShardName);
+        Assert.Equal(["x.tar", "x.tgz"], sameStem.Values.ToArray());
+    }
+
+    [Fact]
     public void ATarThatIsNotATarIsCountedNotThrown()
     {
         string folder = Directory.CreateTempSubdirectory("mode-bad-tar").FullName;

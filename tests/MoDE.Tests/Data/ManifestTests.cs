@@ -48,6 +48,50 @@ public class ManifestTests
         Assert.Equal(1, report.Count(SkipReason.DuplicateId));
     }
 
+    [Fact]
+    public void AKeylessManifestKeepsEveryCaptionOfAnImageAsItsOwnPair()
+    {
+        string folder = FolderWithImages("mode-csv-captions");
+        File.WriteAllText(Path.Combine(folder, "coco.csv"),
+            "image_path,caption\n" +
+            "images/red.jpg,a red square\n" +
+            "images/blue.png,a blue square\n" +
+            "images/red.jpg,something red\n" +
+            "images/red.jpg,a plain red picture\n");
+        var run = new RunLayout(Path.Combine(folder, "run"));
+        var report = IngestStage.Run(run, new SourceOptions { Source = Path.Combine(folder, "coco.csv") }, TextWriter.Null)!;
+        var pairs = PairStore.Load(run.Pairs, run.Images);
+        Assert.Equal(["coco/images/red.jpg", "coco/images/blue.png", "coco/images/red.jpg#2", "coco/images/red.jpg#3"], pairs.Pairs.Select(p => p.Id).ToArray());
+        Assert.Equal(["a red square", "a blue square", "something red", "a plain red picture"], pairs.Pairs.Select(p => p.Caption).ToArray());
+        Assert.Equal(0, report.Count(SkipReason.DuplicateId));
+    }
+
+    [Fact]
+    public void AKeyedManifestStillSkipsARepeatedKey()
+    {
+        string folder = FolderWithImages("mode-csv-keyed");
+        string path = Path.Combine(folder, "keyed.csv");
+        File.WriteAllText(path, "key,image_path,caption\nr,images/red.jpg,a red square\nb,images/blue.png,blue\nr,images/red.jpg,something red\n");
+        var run = new RunLayout(Path.Combine(folder, "run"));
+        var report = IngestStage.Run(run, new SourceOptions { Source = path }, TextWriter.Null)!;
+        Assert.Equal(["keyed/r", "keyed/b"], PairStore.Load(run.Pairs, run.Images).Pairs.Select(p => p.Id).ToArray());
+        Assert.Equal(1, report.Count(SkipReason.DuplicateId));
+    }
+
+    [Fact]
+    public void ManifestsOfOneNameInTwoFoldersKeepBothRows()
+    {
+        string folder = FolderWithImages("mode-csv-two-folders");
+        foreach (string sub in (string[])["x", "y"])
+        {
+            Directory.CreateDirectory(Path.Combine(folder, sub));
+            File.WriteAllText(Path.Combine(folder, sub, "list.csv"), $"key,image_path,caption\n0,../images/red.jpg,red in {sub}\n");
+        }
+        var run = new RunLayout(Path.Combine(folder, "run"));
+        IngestStage.Run(run, new SourceOptions { Source = Path.Combine(folder, "{x,y}", "list.csv") }, TextWriter.Null);
+        Assert.Equal(["x/list/0", "y/list/0"], PairStore.Load(run.Pairs, run.Images).Pairs.Select(p => p.Id).ToArray());
+    }
+
     [Theory]
     [InlineData("image_path,caption\nimages/red.jpg,\"never closed\n", 2, 16, "quoted field is never closed")]
     [InlineData("image_path,caption\nimages/red.jpg,a \"quoted\" word\n", 2, 18, "quote inside an unquoted field")]
