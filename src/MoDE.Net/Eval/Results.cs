@@ -47,40 +47,43 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>The table and notes as Markdown; names and descriptions are escaped (<see cref="MarkdownText.Escape"/>),
+    /// so a task or method name cannot break the table or inject HTML.</summary>
     public string ToMarkdown()
     {
+        static string E(string s) => MarkdownText.Escape(s);
         var text = new StringBuilder();
-        text.AppendLine("| method | " + string.Join(" | ", Tasks) + " | average |");
+        text.AppendLine("| method | " + string.Join(" | ", Tasks.Select(E)) + " | average |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", Tasks.Count + 1)));
         foreach (var m in Methods)
-            text.AppendLine($"| {m.Name} | " + string.Join(" | ", m.Accuracy.Select(Percent)) + $" | **{Percent(m.Average)}** |");
+            text.AppendLine($"| {E(m.Name)} | " + string.Join(" | ", m.Accuracy.Select(Percent)) + $" | **{Percent(m.Average)}** |");
         text.AppendLine();
         text.AppendLine();
-        text.AppendLine("Column metrics: " + string.Join(", ", Tasks.Select((t, i) => $"{t} {Headline(i)}")) + ".");
+        text.AppendLine("Column metrics: " + string.Join(", ", Tasks.Select((t, i) => $"{E(t)} {E(Headline(i))}")) + ".");
         if (TypicalHalfWidths() is { } typical)
             text.AppendLine().AppendLine("Test items and 95% Wilson half-width at the median score: " +
-                                         string.Join(", ", Tasks.Select((t, i) => $"{t} {TaskSizes![i]} ±{Percent(typical.Tasks[i])}")) +
+                                         string.Join(", ", Tasks.Select((t, i) => $"{E(t)} {TaskSizes![i]} ±{Percent(typical.Tasks[i])}")) +
                                          $", average ±{Percent(typical.Average)}; smaller differences are noise.");
         text.AppendLine();
-        foreach (var m in Methods) text.AppendLine($"- **{m.Name}**: {m.Description}");
+        foreach (var m in Methods) text.AppendLine($"- **{E(m.Name)}**: {E(m.Description)}");
         text.AppendLine();
         if (Methods.All(m => m.Metrics is not null))
             for (int t = 0; t < Tasks.Count; t++)
             {
                 var names = Methods[0].Metrics![t].Keys.ToList();
-                text.AppendLine($"All metrics of {Tasks[t]}:");
+                text.AppendLine($"All metrics of {E(Tasks[t])}:");
                 text.AppendLine();
-                text.AppendLine("| method | " + string.Join(" | ", names) + " |");
+                text.AppendLine("| method | " + string.Join(" | ", names.Select(E)) + " |");
                 text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", names.Count)));
                 foreach (var m in Methods)
-                    text.AppendLine($"| {m.Name} | " + string.Join(" | ", names.Select(n => Percent(m.Metrics![t].GetValueOrDefault(n, double.NaN)))) + " |");
+                    text.AppendLine($"| {E(m.Name)} | " + string.Join(" | ", names.Select(n => Percent(m.Metrics![t].GetValueOrDefault(n, double.NaN)))) + " |");
                 text.AppendLine();
             }
         text.AppendLine("Routed expert weights per task:");
         text.AppendLine();
         foreach (var (formula, weights) in RoutedWeights)
-            text.AppendLine($"- {formula}: {string.Join(", ", weights.Select(w => w.ToString("F2", CultureInfo.InvariantCulture)))}");
-        if (Note.Length > 0) text.AppendLine().AppendLine(Note);
+            text.AppendLine($"- {E(formula)}: {string.Join(", ", weights.Select(w => w.ToString("F2", CultureInfo.InvariantCulture)))}");
+        if (Note.Length > 0) text.AppendLine().AppendLine(E(Note));
         return text.ToString();
     }
 

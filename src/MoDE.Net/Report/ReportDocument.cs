@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using MoDE.Storage;
 using MoDE.Train;
 
 namespace MoDE.Report;
@@ -47,28 +48,41 @@ public sealed class ReportDocument(string title)
     /// <summary>Every plot's name and PNG bytes, in order.</summary>
     public IEnumerable<(string Name, byte[] Png)> Plots => _blocks.OfType<Plot>().Select(p => (p.Name, p.Png));
 
-    /// <summary>Markdown; each plot links <c>{name}.png</c> in the same folder.</summary>
+    /// <summary>Markdown; each plot links <c>{name}.png</c> in the same folder. All text is escaped
+    /// (<see cref="MarkdownText.Escape"/>), so it reads as given and cannot break a table or inject HTML.</summary>
     public string ToMarkdown()
     {
-        var text = new StringBuilder($"# {Title}\n\n");
+        static string E(string s) => MarkdownText.Escape(s);
+        var text = new StringBuilder($"# {E(Title)}\n\n");
         foreach (var block in _blocks)
         {
             switch (block)
             {
-                case Heading h: text.Append($"## {h.Text}\n\n"); break;
-                case Paragraph p: text.Append(p.Text).Append("\n\n"); break;
-                case Preformatted p: text.Append("```\n").Append(p.Text.TrimEnd()).Append("\n```\n\n"); break;
+                case Heading h: text.Append($"## {E(h.Text)}\n\n"); break;
+                case Paragraph p: text.Append(E(p.Text)).Append("\n\n"); break;
+                case Preformatted p:
+                    string fence = Fence(p.Text);
+                    text.Append(fence).Append('\n').Append(p.Text.TrimEnd()).Append('\n').Append(fence).Append("\n\n");
+                    break;
                 case Table t:
-                    text.Append("| ").Append(string.Join(" | ", t.Header)).Append(" |\n");
+                    text.Append("| ").Append(string.Join(" | ", t.Header.Select(E))).Append(" |\n");
                     text.Append('|').Append(string.Concat(t.Numeric.Select(n => n ? "---:|" : "---|"))).Append('\n');
-                    foreach (var row in t.Rows) text.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
+                    foreach (var row in t.Rows) text.Append("| ").Append(string.Join(" | ", row.Select(E))).Append(" |\n");
                     text.Append('\n');
                     break;
-                case Items l: foreach (string line in l.Lines) text.Append($"- {line}\n"); text.Append('\n'); break;
-                case Plot p: text.Append($"![{p.Caption}]({p.Name}.png)\n\n*{p.Caption}*\n\n"); break;
+                case Items l: foreach (string line in l.Lines) text.Append($"- {E(line)}\n"); text.Append('\n'); break;
+                case Plot p: text.Append($"![{E(p.Caption)}]({p.Name}.png)\n\n*{E(p.Caption)}*\n\n"); break;
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>A code fence longer than any run of backticks in <paramref name="text"/>, so the text cannot close it.</summary>
+    static string Fence(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (char c in text) longest = Math.Max(longest, run = c == '`' ? run + 1 : 0);
+        return new string('`', Math.Max(3, longest + 1));
     }
 
     /// <summary>One HTML page with no outside references: styles inline, plots as data URIs.</summary>

@@ -30,27 +30,60 @@ public sealed record SbatchScript
     /// <summary>The command, already quoted for bash.</summary>
     public required string Command { get; init; }
 
-    /// <summary>The file's text.</summary>
+    /// <summary>
+    /// Checks, before a launcher writes anything, that its sbatch files can be written safely: the Slurm options
+    /// (<see cref="SlurmOptions.Validate"/>), the run directory (its path goes into every log line and command) and
+    /// the command that runs the CLI must hold no control character; a newline would end a line early and make the
+    /// rest a shell line of its own.
+    /// </summary>
+    public static void Check(string runRoot, SlurmOptions slurm)
+    {
+        slurm.Validate();
+        SlurmOptions.RequireOneLine(runRoot, "run", "The run directory");
+        if (slurm.Mode.Length == 0) SlurmOptions.RequireOneLine(ModeCommand.Invocation, nameof(SlurmOptions.Mode), "The command running now");
+    }
+
+    /// <summary>
+    /// One <c>#SBATCH</c> value or flag as one argument. sbatch is not a shell: it splits a <c>#SBATCH</c> line at
+    /// white space, drops quote characters while keeping what they enclose as one argument, takes a backslash as
+    /// escaping the next character, and ends the line at an unquoted <c>#</c>. So a value made only of letters,
+    /// digits and <c>/._-=:,@%+</c> is written bare (as before); any other is written in double quotes, with
+    /// <c>\</c> and <c>"</c> backslash-escaped, which sbatch reads back as exactly the given text.
+    /// </summary>
+    public static string Value(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c))
+            ? value
+            : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>The file's text; throws <see cref="ArgumentException"/> if any value holds a control character.</summary>
     public string Render(SlurmOptions slurm)
     {
+        slurm.Validate();
+        SlurmOptions.RequireOneLine(JobName, nameof(JobName));
+        SlurmOptions.RequireOneLine(Purpose, nameof(Purpose));
+        SlurmOptions.RequireOneLine(Log, nameof(Log));
+        if (Array is not null) SlurmOptions.RequireOneLine(Array, nameof(Array));
+        foreach (string line in Setup) SlurmOptions.RequireOneLine(line, nameof(Setup));
+        SlurmOptions.RequireOneLine(Command, nameof(Command));
+
         var s = new StringBuilder();
         s.AppendLine("#!/bin/bash");
         s.AppendLine($"# {Purpose}");
         s.AppendLine("# Written by `mode --launcher slurm`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
-        s.AppendLine($"#SBATCH --job-name={JobName}");
-        s.AppendLine($"#SBATCH --output={Log}");
+        s.AppendLine($"#SBATCH --job-name={Value(JobName)}");
+        s.AppendLine($"#SBATCH --output={Value(Log)}");
         s.AppendLine("#SBATCH --open-mode=append");
-        if (Array is not null) s.AppendLine($"#SBATCH --array={Array}");
+        if (Array is not null) s.AppendLine($"#SBATCH --array={Value(Array)}");
         s.AppendLine("#SBATCH --requeue");
         s.AppendLine($"#SBATCH --signal=B:USR1@{slurm.SignalSeconds}");
         s.AppendLine("#SBATCH --ntasks=1");
         s.AppendLine($"#SBATCH --cpus-per-task={slurm.Cpus}");
         if (slurm.Gpus > 0) s.AppendLine($"#SBATCH --gpus-per-task={slurm.Gpus}");
-        if (slurm.Memory.Length > 0) s.AppendLine($"#SBATCH --mem={slurm.Memory}");
-        if (slurm.Partition.Length > 0) s.AppendLine($"#SBATCH --partition={slurm.Partition}");
-        if (slurm.Time.Length > 0) s.AppendLine($"#SBATCH --time={slurm.Time}");
-        if (slurm.Account.Length > 0) s.AppendLine($"#SBATCH --account={slurm.Account}");
-        foreach (string flag in slurm.ExtraFlags) s.AppendLine($"#SBATCH {flag}");
+        if (slurm.Memory.Length > 0) s.AppendLine($"#SBATCH --mem={Value(slurm.Memory)}");
+        if (slurm.Partition.Length > 0) s.AppendLine($"#SBATCH --partition={Value(slurm.Partition)}");
+        if (slurm.Time.Length > 0) s.AppendLine($"#SBATCH --time={Value(slurm.Time)}");
+        if (slurm.Account.Length > 0) s.AppendLine($"#SBATCH --account={Value(slurm.Account)}");
+        foreach (string flag in slurm.ExtraFlags) s.AppendLine($"#SBATCH {Value(flag)}");
         s.AppendLine();
         s.AppendLine("set -u");
         s.AppendLine("echo \"[$(date -u +%FT%TZ)] job ${SLURM_JOB_ID} task ${SLURM_ARRAY_TASK_ID:-none} restart ${SLURM_RESTART_COUNT:-0} on $(hostname)\"");

@@ -20,7 +20,7 @@ public static class SlurmEmbedLauncher
     public static SlurmJobs Submit(RunLayout run, EmbedOptions embed, ClusterOptions cluster, SlurmOptions slurm, int tasks, TextWriter log)
     {
         embed.Validate();
-        slurm.Validate();
+        SbatchScript.Check(run.Root, slurm);
         ArgumentOutOfRangeException.ThrowIfLessThan(tasks, 1, nameof(tasks));
         EmbedStage.Stage.Require(run);
 

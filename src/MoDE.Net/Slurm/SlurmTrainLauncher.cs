@@ -21,7 +21,7 @@ public static class SlurmTrainLauncher
     public static SlurmJobs Submit(RunLayout run, TrainOptions options, SlurmOptions slurm, TextWriter log)
     {
         options.Validate(options.Steps); // every model's schedule is at least this long
-        slurm.Validate();
+        SbatchScript.Check(run.Root, slurm);
         TrainStage.Stage.Require(run);
         if (StageMarker.IsDone(run, TrainStage.Stage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
         int experts = RunModels.Experts(run);
