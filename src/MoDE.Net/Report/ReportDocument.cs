@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using MoDE.Storage;
-using MoDE.Train;
 
 namespace MoDE.Report;
 

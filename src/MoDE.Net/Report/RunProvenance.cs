@@ -1,11 +1,7 @@
 using System.Text.Json;
-using MoDE.Cluster;
-using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Eval;
-using MoDE.Split;
 using MoDE.Storage;
-using MoDE.Train;
 
 namespace MoDE.Report;
 
@@ -16,9 +12,8 @@ namespace MoDE.Report;
 /// </summary>
 public static class RunProvenance
 {
-    /// <summary>The stages whose markers record options, in pipeline order.</summary>
-    public static readonly IReadOnlyList<Stage> Stages =
-        [IngestStage.Stage, EmbedStage.Stage, ClusterStage.Stage, SplitStage.Stage, TrainStage.Stage, EvalStage.Stage];
+    /// <summary>The stages whose markers record options, in pipeline order: the eval stage and all it requires.</summary>
+    public static readonly IReadOnlyList<Stage> Stages = EvalStage.Stage.WithRequired();
 
     public static void AddTo(ReportDocument document, RunLayout run)
     {

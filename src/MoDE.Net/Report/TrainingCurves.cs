@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MoDE.Run;
 using MoDE.Split;
 using MoDE.Storage;
 using ScottPlot;

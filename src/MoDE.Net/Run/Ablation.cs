@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MoDE.Cluster;
 using MoDE.Data.Ingest;
-using MoDE.Data.Synthetic;
 using MoDE.Embed;
 using MoDE.Eval;
 using MoDE.Split;

@@ -1,5 +1,4 @@
 using System.Text;
-using MoDE.Data.Synthetic;
 using MoDE.Storage;
 
 namespace MoDE.Slurm;
@@ -51,7 +50,7 @@ public sealed record SbatchScript
     /// <c>\</c> and <c>"</c> backslash-escaped, which sbatch reads back as exactly the given text.
     /// </summary>
     public static string Value(string value) =>
-        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c))
+        ModeCommand.IsPlain(value)
             ? value
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

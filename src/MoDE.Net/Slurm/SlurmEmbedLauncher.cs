@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MoDE.Cluster;
-using MoDE.Data.Synthetic;
 using MoDE.Embed;
 using MoDE.Storage;
 

@@ -31,7 +31,7 @@ public sealed record SlurmOptions
     /// <summary>Seconds before the time limit at which Slurm sends USR1, so training saves a checkpoint and requeues (<c>--signal=B:USR1@60</c>).</summary>
     public int SignalSeconds { get; init; } = 60;
 
-    /// <summary>The command that runs the CLI on a compute node; empty: the command running now (<see cref="SlurmCommand.Current"/>).</summary>
+    /// <summary>The command that runs the CLI on a compute node; empty: the command running now (<see cref="ModeCommand.Invocation"/>).</summary>
     public string Mode { get; init; } = "";
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MoDE.Data.Synthetic;
 using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Train;

@@ -28,8 +28,9 @@ public static class ModeCommand
     }
 
     /// <summary>A word for bash: single-quoted unless it holds only safe characters.</summary>
-    public static string Quote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c))
-            ? word
-            : "'" + word.Replace("'", "'\\''") + "'";
+    public static string Quote(string word) => IsPlain(word) ? word : "'" + word.Replace("'", "'\\''") + "'";
+
+    /// <summary>True when <paramref name="word"/> is not empty and holds only letters, digits and <c>/._-=:,@%+</c>:
+    /// characters no shell, and no <c>#SBATCH</c> line, reads as anything but themselves.</summary>
+    public static bool IsPlain(string word) => word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-=:,@%+".Contains(c));
 }

@@ -12,6 +12,20 @@ public sealed record Stage(string Name, IReadOnlyList<Stage> Requires, Func<RunL
 {
     public bool IsDone(RunLayout run) => File.Exists(run.Done(Name));
 
+    /// <summary>Every stage this one requires, directly or not, then this one: each once, a stage after those it requires.</summary>
+    public IReadOnlyList<Stage> WithRequired()
+    {
+        var order = new List<Stage>();
+        void Visit(Stage stage)
+        {
+            if (order.Contains(stage)) return;
+            foreach (var needed in stage.Requires) Visit(needed);
+            order.Add(stage);
+        }
+        Visit(this);
+        return order;
+    }
+
     /// <summary>
     /// The preamble every stage runs: true, after a log line, when the stage already finished with these options
     /// (an error when it finished with others); otherwise false, after checking that every required stage has finished.

@@ -1,6 +1,5 @@
 using MoDE.Data;
 using MoDE.Model;
-using MoDE.Run;
 
 namespace MoDE.Train;
 

@@ -1,4 +1,3 @@
-using MoDE.Run;
 
 namespace MoDE.Train;
 

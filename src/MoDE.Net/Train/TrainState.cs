@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MoDE.Cluster;
 using MoDE.Model;
-using MoDE.Run;
 using MoDE.Storage;
 using TorchSharp.Modules;
 using TorchSharp;

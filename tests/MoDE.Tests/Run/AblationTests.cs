@@ -1,6 +1,5 @@
 using MoDE.Run;
 using MoDE.Split;
-using MoDE.Storage;
 using MoDE.Tests.Run;
 
 namespace MoDE.Tests.Run;

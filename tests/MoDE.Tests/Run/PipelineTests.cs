@@ -20,6 +20,16 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
     }.WithSeed(7);
 
     [Fact]
+    public void Each_stage_requires_exactly_the_stages_before_it_in_the_pipeline()
+    {
+        var order = Pipeline.Stages.Select(s => s.Stage).ToList();
+        var eval = order.Single(s => s.Name == "eval");
+        Assert.Equal(order.TakeWhile(s => s != eval).Append(eval).Select(s => s.Name), eval.WithRequired().Select(s => s.Name));
+        foreach (var stage in order)
+            Assert.All(stage.WithRequired(), needed => Assert.True(order.IndexOf(needed) <= order.IndexOf(stage), $"{stage} requires {needed}, which runs after it"));
+    }
+
+    [Fact]
     public void ProducesEveryArtifactAndATableThenSkipsFinishedWork()
     {
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-e2e").FullName);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MoDE.Cluster;
 using MoDE.Run;
 using MoDE.Slurm;
 using MoDE.Split;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MoDE.Cluster;
 using MoDE.Model;
 using MoDE.Split;
 using MoDE.Storage;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using MoDE.Cluster;
 using MoDE.Model;
 using MoDE.Train;
 using TorchSharp;

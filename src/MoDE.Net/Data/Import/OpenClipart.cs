@@ -1,4 +1,3 @@
-using MoDE.Cluster;
 using MoDE.Data.Ingest;
 using MoDE.Storage;
 

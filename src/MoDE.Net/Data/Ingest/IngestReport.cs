@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using System.Text.Json;
-using MoDE.Cluster;
 using MoDE.Storage;
 
 namespace MoDE.Data.Ingest;

@@ -1,5 +1,4 @@
 using System.Xml;
-using MoDE.Eval;
 
 namespace MoDE.Data.Ingest;
 
