@@ -80,7 +80,7 @@ public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters
     {
         if (!File.Exists(run.Hierarchy))
             throw new InvalidDataException($"{run.Hierarchy} is missing: the clusters are incomplete or from an older MoDE.NET; run `mode cluster` again");
-        var summary = JsonSerializer.Deserialize<Summary>(File.ReadAllText(run.Hierarchy), Json) ?? throw new InvalidDataException($"{run.Hierarchy}: empty");
+        var summary = JsonFile.Read<Summary>(run.Hierarchy, Json);
         if (summary.FormatVersion != CurrentFormatVersion)
             throw new InvalidDataException($"{run.Hierarchy}: format version {summary.FormatVersion}, this build reads {CurrentFormatVersion}; run `mode cluster` again");
         var (fine, m, dimension) = Npy.ReadMatrix(run.FineCenters);

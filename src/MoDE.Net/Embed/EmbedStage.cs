@@ -25,8 +25,8 @@ public static class EmbedStage
     public static string EncoderOf(RunLayout run)
     {
         if (!File.Exists(run.EmbedReport)) return CaptionEncoder.DefaultName;
-        var report = JsonSerializer.Deserialize<Report>(File.ReadAllText(run.EmbedReport));
-        return string.IsNullOrWhiteSpace(report?.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
+        var report = JsonFile.Read<Report>(run.EmbedReport);
+        return string.IsNullOrWhiteSpace(report.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
     }
 
     /// <summary>
