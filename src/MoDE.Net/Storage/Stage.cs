@@ -3,7 +3,9 @@ namespace MoDE.Storage;
 /// <summary>
 /// One step of the pipeline: a function from artifacts of a run directory to artifacts in it. It may start once the
 /// stages it <see cref="Requires"/> have finished; it is finished when its marker exists, and a rerun with the same
-/// options skips it. Each stage's type holds its <c>Stage</c>; the orchestration keeps the ordered list.
+/// options skips it. While it runs, its process holds it (<see cref="StageLock"/>), so no second process works on it,
+/// and its options are never mixed with others (<see cref="StageMarker"/>). Each stage's type holds its <c>Stage</c>;
+/// the orchestration keeps the ordered list.
 /// </summary>
 /// <param name="Name">The stage's folder in the run directory and its verb on the command line.</param>
 /// <param name="Requires">The stages whose artifacts it reads.</param>
@@ -34,20 +36,18 @@ public sealed record Stage(string Name, IReadOnlyList<Stage> Requires, Func<RunL
     /// </summary>
     public StageLock? Begin<T>(RunLayout run, T options, TextWriter log, string? part = null) where T : notnull
     {
-        if (!IsDoneWith(run, options))
+        StageLock? hold = null;
+        try
         {
-            var hold = Hold(run, part);
-            try
-            {
-                if (!IsDoneWith(run, options)) return hold; // not finished by a process that held it just before
-                hold.Dispose();
-            }
-            catch
-            {
-                hold.Dispose();
-                throw;
-            }
+            if (!IsDoneWith(run, options)) hold = Hold(run, part);
+            if (hold is not null && !IsDoneWith(run, options)) return hold; // not finished by a process that held it just before
         }
+        catch
+        {
+            hold?.Dispose();
+            throw;
+        }
+        hold?.Dispose();
         log.WriteLine($"{Name}: done already, skipped");
         return null;
     }

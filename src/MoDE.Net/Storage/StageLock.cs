@@ -50,18 +50,16 @@ public sealed class StageLock : IDisposable
             // shared, then its own exclusively.
             files.Add(Take(run, stage, exclusive: part is null, part is null ? [stage, stage + ".*"] : [stage], what));
             if (part is not null) files.Add(Take(run, unit, exclusive: true, [unit], what));
+            string command = string.Join(' ', Environment.GetCommandLineArgs()).ReplaceLineEndings(" ");
+            AtomicFile.WriteAllText(run.LockHolder(unit), JsonSerializer.Serialize(
+                new Holder(Environment.ProcessId, Environment.MachineName, command.Length > 300 ? command[..300] + "..." : command, DateTime.UtcNow)));
+            return new StageLock([.. files], run.LockHolder(unit));
         }
         catch
         {
             foreach (var file in files) file.Dispose();
             throw;
         }
-        string holderFile = run.LockHolder(unit);
-        var args = Environment.GetCommandLineArgs();
-        string command = string.Join(' ', args).ReplaceLineEndings(" ");
-        AtomicFile.WriteAllText(holderFile, JsonSerializer.Serialize(
-            new Holder(Environment.ProcessId, Environment.MachineName, command.Length > 300 ? command[..300] + "..." : command, DateTime.UtcNow)));
-        return new StageLock([.. files], holderFile);
     }
 
     /// <summary>Opens the lock file of <paramref name="lockUnit"/>; when another process holds it, throws naming the
@@ -81,9 +79,9 @@ public sealed class StageLock : IDisposable
                 .Select(Read).OfType<Holder>().Where(IsAlive).ToList();
             string who = holders.Count == 0 ? "another process"
                 : string.Join("; ", holders.Select(h => $"pid {h.Pid} on {h.Host} since {h.Started:yyyy-MM-dd HH:mm:ss} UTC ({h.Command})"));
+            string stop = holders.Count == 1 ? $"kill -TERM {holders[0].Pid} on {holders[0].Host}" : "Ctrl+C or kill -TERM";
             throw new InvalidOperationException(
-                $"{path}: {what} of this run is being worked on by {who}; " +
-                "wait for it to end, or stop it (Ctrl+C, or kill -TERM with its pid) and run this again", e);
+                $"{path}: {what} of this run is being worked on by {who}; wait for it to end, or stop it ({stop}) and run this again", e);
         }
     }
 
@@ -112,7 +110,8 @@ public sealed class StageLock : IDisposable
     /// <summary>Releases the unit: its holder file goes first, then the locks.</summary>
     public void Dispose()
     {
-        File.Delete(_holderFile);
+        try { File.Delete(_holderFile); }
+        catch (DirectoryNotFoundException) { } // the run directory was removed meanwhile
         foreach (var file in _files) file.Dispose();
     }
 }

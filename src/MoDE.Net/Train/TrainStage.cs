@@ -87,7 +87,7 @@ public static class TrainStage
         var passes = experts.Select(e => (Model: $"data expert {e.Expert}",
                 Pairs: TrainingData.PairsPerPassOf(e.Rows.Length, e.OutOfClusterRows.Length, e.OutOfClusterRatio),
                 Detail: $" ({e.Rows.Length} of its own and {TrainingData.PairsPerPassOf(0, e.OutOfClusterRows.Length, e.OutOfClusterRatio)} out-of-cluster)"))
-            .Prepend((Model: "the seed model", Pairs: embedded, Detail: ""));
+            .Prepend((Model: "the seed, single and baseline models each", Pairs: embedded, Detail: ""));
         foreach (var (model, pairs, detail) in passes)
             if (pairs < options.BatchSize)
                 throw new ArgumentOutOfRangeException(nameof(TrainOptions.BatchSize), options.BatchSize,
