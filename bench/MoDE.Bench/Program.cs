@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
 using MoDE.Cluster;
 using MoDE.Data.Ingest;
 using MoDE.Data;
 using MoDE.Embed;
+using MoDE.Tokenizer;
 
 // Benchmarks that compare this project's way of doing a step with a plain reference way, in one process, on
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
+// or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
 
 string which = args.Length > 0 ? args[0] : "embed";
@@ -22,8 +26,9 @@ switch (which)
     case "train": TrainThroughput(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 2,
         args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 20, args.Length > 5 ? int.Parse(args[5]) : 256); break;
     case "checkpoint": Checkpoint(args.Length > 1 ? args[1] : "ViT-B-32"); break;
+    case "bpe": BytePairEncoding(count > 0 ? count : 120); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe)"); return 1;
 }
 return 0;
 
@@ -382,4 +387,66 @@ static void TrainThroughput(string preset, int threads, int warmup, int steps, i
     Console.WriteLine($"threads {TorchSharp.torch.get_num_threads()} interop {TorchSharp.torch.get_num_interop_threads()}");
     Console.WriteLine($"libtorch_config_begin\n{MoDE.Bench.LibTorchConfig.Show()}\nlibtorch_config_end");
     Console.WriteLine($"pairs_per_s {batch * steps / seconds:F1} steps {steps} seconds {seconds:F3} batch {batch} preset {preset}");
+}
+
+// Tokenizer training (the default run's 2,048-token vocabulary) on the built-in dataset's captions plus one long
+// word of random lower-case letters (seeded), as a hostile caption would bring: the incremental trainer against the
+// straightforward reference (tests/MoDE.Tests/Tokenizer/ReferenceBytePairEncodingTrainer.cs), same word counts, merges
+// compared. Then encoding that word as a caption: CaptionTokenizer.Encode (words cut at ClipPreTokenizer.MaxWordLength,
+// encoding stopped when the row is full) against the library's BpeTokenizer with the same merges and CLIP's uncut word
+// pattern, the whole caption encoded then truncated. A reference is skipped at the sizes after one that took over
+// MAX_REFERENCE_SECONDS.
+static void BytePairEncoding(int maxReferenceSeconds)
+{
+    var captions = MoDE.Data.Synthetic.SyntheticWeb.GeneratePairs(new MoDE.Data.Synthetic.SyntheticWebOptions()).Pairs.Select(p => p.Caption).ToList();
+    var corpus = CaptionTokenizer.WordCounts(captions);
+    int newTokens = CaptionTokenizer.DefaultVocabSize - CaptionTokenizer.MinimumVocabSize;
+    Console.WriteLine($"bpe: {captions.Count} built-in captions ({corpus.Count} distinct words), {newTokens} new tokens, plus one word of " +
+                      $"random letters; {Environment.ProcessorCount} cores");
+    BytePairEncodingTrainer.Learn(corpus, newTokens); // warm-up
+    bool trainReference = true, encodeReference = true;
+    foreach (int size in new[] { 0, 100_000, 400_000, 1_000_000 })
+    {
+        var random = new Random(size);
+        string word = new(Enumerable.Range(0, size).Select(_ => (char)('a' + random.Next(26))).ToArray());
+        var counts = new Dictionary<string, long>(corpus);
+        if (size > 0) counts[word] = 1;
+        var clock = Stopwatch.StartNew();
+        var merges = BytePairEncodingTrainer.Learn(counts, newTokens, 2, out long updates);
+        double ours = clock.Elapsed.TotalSeconds;
+        string reference = "skipped";
+        if (trainReference)
+        {
+            clock.Restart();
+            var expected = MoDE.Tests.Tokenizer.ReferenceBytePairEncodingTrainer.Learn(counts, newTokens);
+            double seconds = clock.Elapsed.TotalSeconds;
+            trainReference = seconds <= maxReferenceSeconds;
+            reference = $"{seconds,7:F2} s  ratio {seconds / ours,6:F0}x  merges {(expected.SequenceEqual(merges) ? "identical" : "DIFFER")}";
+        }
+        Console.WriteLine($"  train, long word {size / 1000,5} KB   incremental {ours,6:F2} s ({updates,9} pair updates)   reference {reference}");
+        if (size == 0) continue;
+
+        var tokenizer = CaptionTokenizer.Build(captions.Append(word), contextLength: 77);
+        clock.Restart();
+        var row = tokenizer.Encode(word);
+        ours = clock.Elapsed.TotalSeconds;
+        reference = "skipped";
+        if (encodeReference)
+        {
+            var uncut = BpeTokenizer.Create(new BpeOptions(Enumerable.Range(0, tokenizer.VocabSize).Select(i => KeyValuePair.Create(tokenizer.Token(i), i)))
+            {
+                Merges = tokenizer.Merges.Select(m => $"{m.Left} {m.Right}"),
+                Normalizer = ClipTextNormalizer.Instance,
+                PreTokenizer = new RegexPreTokenizer(new Regex(@"'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase), null),
+                ByteLevel = true,
+                EndOfWordSuffix = BytePairEncodingTrainer.EndOfWord,
+            });
+            clock.Restart();
+            var pieces = uncut.EncodeToIds(word).Take(75).Select(i => (long)i);
+            double seconds = clock.Elapsed.TotalSeconds;
+            encodeReference = seconds <= maxReferenceSeconds;
+            reference = $"{seconds,7:F2} s  ratio {seconds / ours,6:F0}x  first pieces {(pieces.SequenceEqual(row[1..76]) ? "identical" : "differ (cut word)")}";
+        }
+        Console.WriteLine($"  encode that caption        Encode      {ours,6:F4} s                          uncut library {reference}");
+    }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 using MoDE.Storage;
@@ -12,7 +11,8 @@ namespace MoDE.Tokenizer;
 /// <summary>
 /// The text tower's tokenizer, with CLIP's conventions, encoding through Microsoft.ML.Tokenizers' byte-level
 /// <see cref="BpeTokenizer"/>: text cleaned and lower-cased (<see cref="ClipTextNormalizer"/>), split into words with
-/// CLIP's pattern (letter runs, single digits, punctuation runs, English contractions), each word's UTF-8 bytes merged by
+/// CLIP's pattern (<see cref="ClipPreTokenizer"/>: letter runs, single digits, punctuation runs, English contractions,
+/// none longer than <see cref="ClipPreTokenizer.MaxWordLength"/> characters), each word's UTF-8 bytes merged by
 /// the BPE merges with "&lt;/w&gt;" marking its end; a caption becomes [&lt;|startoftext|&gt;, pieces,
 /// &lt;|endoftext|&gt;, 0 ...], <see cref="ContextLength"/> long, truncated so that end-of-text stays last.
 /// <para>The vocabulary has CLIP's layout: the 256 byte symbols, the same with "&lt;/w&gt;", one token per new merged
@@ -24,7 +24,7 @@ namespace MoDE.Tokenizer;
 /// On disk: a small JSON manifest (format version, context length, file names) with vocab.json (token to id) and
 /// merges.txt ("#version: 0.2", then one "left right" pair a line) beside it, the files open_clip and Hugging Face use.
 /// </summary>
-public sealed partial class CaptionTokenizer
+public sealed class CaptionTokenizer
 {
     /// <summary>Id of the padding after end-of-text (CLIP pads with 0).</summary>
     public const int PadId = 0;
@@ -49,12 +49,6 @@ public sealed partial class CaptionTokenizer
 
     const string MergesHeader = "#version: 0.2";
 
-    // CLIP's word pattern (without its special-token alternatives: captions are never allowed to smuggle them in).
-    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
-    private static partial Regex WordPattern();
-
-    static readonly PreTokenizer Words = new RegexPreTokenizer(WordPattern(), null);
-
     readonly BpeTokenizer _bpe;
     readonly IReadOnlyList<KeyValuePair<string, int>> _vocabulary; // sorted by id
     readonly IReadOnlyList<(string Left, string Right)> _merges;
@@ -77,7 +71,7 @@ public sealed partial class CaptionTokenizer
         {
             Merges = merges.Select(m => $"{m.Left} {m.Right}"),
             Normalizer = ClipTextNormalizer.Instance,
-            PreTokenizer = Words,
+            PreTokenizer = ClipPreTokenizer.Instance,
             ByteLevel = true,
             EndOfWordSuffix = BytePairEncodingTrainer.EndOfWord,
         });
@@ -107,18 +101,26 @@ public sealed partial class CaptionTokenizer
     {
         ArgumentNullException.ThrowIfNull(captions);
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, MinimumVocabSize, nameof(vocabSize));
+        var merges = BytePairEncodingTrainer.Learn(WordCounts(captions), vocabSize - MinimumVocabSize);
+        return new CaptionTokenizer(contextLength, Vocabulary(merges), merges);
+    }
+
+    /// <summary>How often each word occurs in <paramref name="captions"/>, cleaned and split as <see cref="Encode"/>
+    /// does: what <see cref="Build"/> learns its merges from.</summary>
+    public static Dictionary<string, long> WordCounts(IEnumerable<string> captions)
+    {
+        ArgumentNullException.ThrowIfNull(captions);
         var wordCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var caption in captions)
         {
             string text = ClipTextNormalizer.Instance.Normalize(caption ?? "");
-            foreach (var (offset, length) in Words.PreTokenize(text))
+            foreach (var (offset, length) in ClipPreTokenizer.Instance.PreTokenize(text))
             {
                 string word = text.Substring(offset, length);
                 wordCounts[word] = wordCounts.GetValueOrDefault(word) + 1;
             }
         }
-        var merges = BytePairEncodingTrainer.Learn(wordCounts, vocabSize - MinimumVocabSize);
-        return new CaptionTokenizer(contextLength, Vocabulary(merges), merges);
+        return wordCounts;
     }
 
     /// <summary>CLIP's vocabulary layout for <paramref name="merges"/>: byte symbols, byte symbols with "&lt;/w&gt;",
@@ -188,10 +190,12 @@ public sealed partial class CaptionTokenizer
         return _bpe.EncodeToIds(caption);
     }
 
-    /// <summary>[sot, pieces (truncated to ContextLength - 2), eot, pad 0 ...], ContextLength long.</summary>
+    /// <summary>[sot, pieces (truncated to ContextLength - 2), eot, pad 0 ...], ContextLength long. BPE stops at the word
+    /// that fills the row, so the merging work of a long caption is that of its first words.</summary>
     public long[] Encode(string caption)
     {
-        var pieces = Pieces(caption);
+        ArgumentNullException.ThrowIfNull(caption);
+        var pieces = _bpe.EncodeToIds(caption, ContextLength - 2, out _, out _);
         int n = Math.Min(pieces.Count, ContextLength - 2);
         var tokens = new long[ContextLength];
         tokens[0] = SotId;

@@ -179,4 +179,27 @@ public class CaptionTokenizerTests
         Assert.Equal(TorchSharp.torch.ScalarType.Int64, batch.dtype);
         Assert.Equal(tokenizer.Encode(Corpus[1]), batch[1].data<long>().ToArray());
     }
+
+    [Theory]
+    [Trait("Hostile", "class2")]
+    [InlineData("letters")]
+    [InlineData("abab")]
+    [InlineData("punctuation")]
+    public void AHugeOneWordCaptionTrainsAndEncodesAsItsFirstWords(string kind)
+    {
+        var random = new Random(5);
+        string caption = kind switch
+        {
+            "letters" => new string(Enumerable.Range(0, 400_000).Select(_ => (char)('a' + random.Next(26))).ToArray()),
+            "abab" => string.Concat(Enumerable.Repeat("ab", 200_000)),
+            _ => string.Concat(Enumerable.Repeat("!?", 200_000)),
+        };
+        var tokenizer = CaptionTokenizer.Build(Corpus.Append(caption), contextLength: 16);
+        var tokens = tokenizer.Encode(caption);
+        // The caption is cut into words of MaxWordLength characters; the row fills from the first 14 of them at most.
+        var first = tokenizer.Pieces(caption[..(14 * ClipPreTokenizer.MaxWordLength)]);
+        Assert.True(first.Count >= 14, $"14 words make at least 14 pieces ({first.Count})");
+        Assert.Equal([tokenizer.SotId, .. first.Take(14).Select(i => (long)i), tokenizer.EotId], tokens);
+        Assert.Equal(first.Take(14), tokenizer.Pieces(caption).Take(14));
+    }
 }
