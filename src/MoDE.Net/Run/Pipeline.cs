@@ -48,7 +48,13 @@ public static class Pipeline
         options.Validate();
         foreach (var step in Stages)
             if (step.Options(options) is { } stageOptions && step.Stage.IsDone(run)) StageMarker.IsDone(run, step.Stage.Name, stageOptions);
-        foreach (var step in Stages) step.Run(run, options, log, stop);
+        // The eval stage needs a task: known before the first stage when nothing is held out, else once the pairs are in.
+        if (options.Source is { HeldOut: 0 } && !EvalStage.Stage.IsDone(run)) EvalStage.RequireTasks(run, options.Eval);
+        foreach (var step in Stages)
+        {
+            step.Run(run, options, log, stop);
+            if (step.Stage == IngestStage.Stage && !EvalStage.Stage.IsDone(run)) EvalStage.RequireTasks(run, options.Eval);
+        }
         return Results.Load(run);
     }
 }

@@ -33,6 +33,7 @@ public sealed record RunOptions
         Cluster.Validate();
         Split.Validate();
         Train.Validate(Train.Steps); // every model's schedule is at least this long
+        Eval.Validate();
         Slurm.Validate();
     }
 
