@@ -28,17 +28,17 @@ public static class ModeCli
         new("MoDE.NET: Mixtures of CLIP Data Experts. Cluster image-caption pairs by caption, train one CLIP per cluster, route tasks to experts by class names.")
         {
             RunVerb.Create(stop),
-            IngestVerb.Create(),
-            ImportVerb.Create(),
+            IngestVerb.Create(stop),
+            ImportVerb.Create(stop),
             EmbedVerb.Create(stop),
-            ClusterVerb.Create(),
+            ClusterVerb.Create(stop),
             ClustersVerb.Create(),
-            SplitVerb.Create(),
+            SplitVerb.Create(stop),
             TrainVerb.Create(stop),
             StatusVerb.Create(),
-            EvalVerb.Create(),
+            EvalVerb.Create(stop),
             RouteVerb.Create(),
-            ReportVerb.Create(),
+            ReportVerb.Create(stop),
             AblateVerb.Create(stop, commandLine),
         };
 }

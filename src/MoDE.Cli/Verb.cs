@@ -12,6 +12,12 @@ namespace MoDE.Cli;
 /// code (1: the input or the run is wrong; 2: a flag's value is wrong, named as typed; 70: a bug; 130: stopped),
 /// and the check that a directory is a run before a verb reads it.
 /// </summary>
+/// <remarks>
+/// 130 is the one code of a clean stop, whether Ctrl+C (SIGINT) or SIGTERM (Slurm's scancel and time limit) asked for
+/// it: it tells a script what to do next (run the same command to resume), which does not depend on the signal. A
+/// process that a signal ended before it could stop cleanly (a second Ctrl+C or TERM, SIGKILL) is reported by the shell
+/// as 128 + the signal (130, 143, 137), so 143 still means "terminated, not stopped".
+/// </remarks>
 public static class Verb
 {
     public const int Failed = 1, BadFlag = 2, InternalError = 70, Stopped = 130;
@@ -31,29 +37,43 @@ public static class Verb
             action(p, p.InvocationConfiguration.Output);
             return 0;
         }
-        catch (OperationCanceledException)
+        catch (Exception thrown)
         {
-            error.WriteLine($"mode {verb}: stopped; run the same command again to resume");
-            return Stopped;
-        }
-        catch (ArgumentException e) when (e.ParamName is { } property && names.Select(n => n.FlagOf(property)).FirstOrDefault(f => f is not null) is { } flag)
-        {
-            string message = Message(e, property, flag);
-            error.WriteLine($"mode {verb}: {(message.StartsWith(flag, StringComparison.Ordinal) ? "" : flag + ": ")}{message}");
-            return BadFlag;
-        }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or ArgumentException or IOException
-                                      or UnauthorizedAccessException or JsonException or NotSupportedException or FormatException)
-        {
-            error.WriteLine($"mode {verb}: {OneLine(e.Message)}");
-            return Failed;
-        }
-        catch (Exception e)
-        {
+            var e = Reported(thrown);
+            if (e is OperationCanceledException)
+            {
+                error.WriteLine($"mode {verb}: stopped; run the same command again to resume");
+                return Stopped;
+            }
+            if (e is ArgumentException { ParamName: { } property } argument && names.Select(n => n.FlagOf(property)).FirstOrDefault(f => f is not null) is { } flag)
+            {
+                string message = Message(argument, property, flag);
+                error.WriteLine($"mode {verb}: {(message.StartsWith(flag, StringComparison.Ordinal) ? "" : flag + ": ")}{message}");
+                return BadFlag;
+            }
+            if (e is InvalidDataException or InvalidOperationException or ArgumentException or IOException
+                    or UnauthorizedAccessException or JsonException or NotSupportedException or FormatException)
+            {
+                error.WriteLine($"mode {verb}: {OneLine(e.Message)}");
+                return Failed;
+            }
             error.WriteLine($"mode {verb}: internal error ({e.GetType().Name}): {OneLine(e.Message)}");
             return InternalError;
         }
     }
+
+    /// <summary>
+    /// The exception a failure is reported as: work done in parallel (Parallel.For, Task.Wait) fails with an
+    /// AggregateException, which stands for its first inner exception that is not a cancellation (a stop is reported as
+    /// such only when nothing else failed); a reflection call's wrapper stands for its inner exception.
+    /// </summary>
+    public static Exception Reported(Exception e) => e switch
+    {
+        AggregateException { InnerExceptions.Count: > 0 } a => Reported(
+            a.Flatten().InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? a.Flatten().InnerExceptions[0]),
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => Reported(inner),
+        _ => e,
+    };
 
     /// <summary>The verbs from the root to <paramref name="result"/>: "run", "import fashion-mnist"; empty for the root.</summary>
     public static string Path(CommandResult result)

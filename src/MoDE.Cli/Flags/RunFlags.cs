@@ -117,5 +117,6 @@ public static class RunFlags
     /// <summary>Every flag set a run's options come from, to name the flag of a record's property in an error.</summary>
     public static IReadOnlyList<IFlagNames> Names { get; } =
         [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.Cluster,
-         StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName(nameof(Eval.EvalOptions.Tasks), Tasks.Name)];
+         StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName("Threads", Threads.Name),
+         new FlagName(nameof(Eval.EvalOptions.Tasks), Tasks.Name)];
 }

@@ -8,7 +8,7 @@ namespace MoDE.Cli.Verbs;
 /// <summary><c>mode cluster</c>: fine k-means, then balanced coarse k-means over the fine centers.</summary>
 public static class ClusterVerb
 {
-    public static Command Create()
+    public static Command Create(CancellationToken stop)
     {
         var clusterOptions = new Option<string?>("--cluster-options") { Description = "JSON file with every cluster option (the Slurm launcher writes RUN/slurm/cluster.json)" };
         var command = new Command("cluster", "Fine k-means (m) over captions, balanced coarse k-means (n) over the fine centers")
@@ -22,7 +22,7 @@ public static class ClusterVerb
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);
             Verb.RequireRun(run);
             var options = p.GetValue(clusterOptions) is string file ? EmbedVerb.Read<ClusterOptions>(file) : RunFlags.Options(p).Cluster;
-            ClusterStage.Run(run, options, output);
+            ClusterStage.Run(run, options, output, stop);
         }, RunFlags.Names);
     }
 }

@@ -8,7 +8,7 @@ namespace MoDE.Cli.Verbs;
 /// <summary><c>mode eval</c>: the run's tasks, or task folders from disk.</summary>
 public static class EvalVerb
 {
-    public static Command Create()
+    public static Command Create(CancellationToken stop)
     {
         var tasks = new Option<string[]>("--tasks")
         {
@@ -26,13 +26,14 @@ public static class EvalVerb
             if (p.GetValue(tasks) is not { Length: > 0 } folders)
             {
                 // a finished stage's table as it is, whatever tasks `mode run --tasks` gave it
-                output.WriteLine((EvalStage.Stage.IsDone(run) ? Results.Load(run) : EvalStage.Run(run, options, output)).ToTable());
+                output.WriteLine((EvalStage.Stage.IsDone(run) ? Results.Load(run) : EvalStage.Run(run, options, output, stop)).ToTable());
                 return;
             }
-            EvalStage.Stage.Require(run);
+            options.Validate();
+            using var hold = EvalStage.Stage.Hold(run, "tasks"); // writes eval/tasks.*: a part of the eval stage's folder
             int size = EvalStage.ImageSize(run);
             var loaded = folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList();
-            var results = EvalStage.Evaluate(run, loaded, options, output);
+            var results = EvalStage.Evaluate(run, loaded, options, output, stop);
             results.Save(run.TaskResultsJson, run.TaskResultsMarkdown);
             output.WriteLine(results.ToTable());
             output.WriteLine($"Table written to {run.TaskResultsMarkdown} and {run.TaskResultsJson}");

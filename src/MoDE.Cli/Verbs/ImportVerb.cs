@@ -9,7 +9,7 @@ namespace MoDE.Cli.Verbs;
 /// <summary><c>mode import</c>: real corpora from Debian packages into the standard run layout.</summary>
 public static class ImportVerb
 {
-    public static Command Create()
+    public static Command Create(CancellationToken stop)
     {
         var import = new Command("import", "Real corpora from Debian packages into the standard run layout");
 
@@ -23,7 +23,7 @@ public static class ImportVerb
         import.Subcommands.Add(openClipart.WithAction((p, output) =>
         {
             var options = names.Apply(p, OpenClipart.Options(p.GetValue(root)!)) with { Threads = p.GetValue(RunFlags.Threads) ?? 0 };
-            OpenClipart.Import(new RunLayout(p.GetValue(RunFlags.Run)!), options, output);
+            OpenClipart.Import(new RunLayout(p.GetValue(RunFlags.Run)!), options, output, stop);
         }, names));
 
         var fashion = new Command("fashion-mnist",
@@ -33,7 +33,7 @@ public static class ImportVerb
         };
         StageFlags.FashionMnist.AddTo(fashion);
         import.Subcommands.Add(fashion.WithAction((p, output) =>
-            FashionMnist.Import(new RunLayout(p.GetValue(RunFlags.Run)!), StageFlags.FashionMnist.Apply(p, new FashionMnistOptions()), output),
+            FashionMnist.Import(new RunLayout(p.GetValue(RunFlags.Run)!), StageFlags.FashionMnist.Apply(p, new FashionMnistOptions()), output, stop),
             StageFlags.FashionMnist));
         return import;
     }

@@ -37,14 +37,15 @@ public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters
     /// <summary>
     /// Fine k-means fitted on a sample of the captions, every caption streamed to its nearest fine center, coarse
     /// k-means (balanced by default) over the fine centers, then every fine center to its nearest coarse center.
+    /// <paramref name="stop"/> ends the fit at its next k-means iteration or chunk of captions.
     /// </summary>
-    public static ClusterHierarchy Fit(MatrixRows embeddings, ClusterOptions options, TextWriter? log = null)
+    public static ClusterHierarchy Fit(MatrixRows embeddings, ClusterOptions options, TextWriter? log = null, CancellationToken stop = default)
     {
         options.Validate();
         int dimension = embeddings.Columns;
-        var fine = KMeans.Fit(embeddings, options.Fine, log);
-        int[] fineAssignment = KMeans.Nearest(embeddings, fine.Centers, method: options.Fine.NearestCenter).Assignment;
-        var coarse = KMeans.Fit(fine.Centers, dimension, options.Coarse, log);
+        var fine = KMeans.Fit(embeddings, options.Fine, log, stop: stop);
+        int[] fineAssignment = KMeans.Nearest(embeddings, fine.Centers, method: options.Fine.NearestCenter, stop: stop).Assignment;
+        var coarse = KMeans.Fit(fine.Centers, dimension, options.Coarse, log, stop: stop);
         int[] fineToCoarse = KMeans.Nearest(fine.Centers, coarse.Centers, dimension, method: options.Coarse.NearestCenter).Assignment;
         return new ClusterHierarchy(fine.Centers, coarse.Centers, dimension, fineToCoarse, fineAssignment)
         {
@@ -80,7 +81,7 @@ public sealed record ClusterHierarchy(float[] FineCenters, float[] CoarseCenters
     {
         if (!File.Exists(run.Hierarchy))
             throw new InvalidDataException($"{run.Hierarchy} is missing: the clusters are incomplete or from an older MoDE.NET; run `mode cluster` again");
-        var summary = JsonSerializer.Deserialize<Summary>(File.ReadAllText(run.Hierarchy), Json) ?? throw new InvalidDataException($"{run.Hierarchy}: empty");
+        var summary = JsonFile.Read<Summary>(run.Hierarchy, Json);
         if (summary.FormatVersion != CurrentFormatVersion)
             throw new InvalidDataException($"{run.Hierarchy}: format version {summary.FormatVersion}, this build reads {CurrentFormatVersion}; run `mode cluster` again");
         var (fine, m, dimension) = Npy.ReadMatrix(run.FineCenters);

@@ -92,7 +92,7 @@ public sealed record ClusterReport(
 
     public static ClusterReport Load(string path)
     {
-        var report = JsonSerializer.Deserialize<ClusterReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty");
+        var report = JsonFile.Read<ClusterReport>(path, Json);
         if (report.FormatVersion != CurrentFormatVersion)
             throw new InvalidDataException($"{path}: cluster report format {report.FormatVersion}, this build reads {CurrentFormatVersion}");
         return report;

@@ -17,10 +17,13 @@ public static class ClusterStage
     /// <summary>Characteristic words kept per cluster in the report.</summary>
     const int ReportWords = 20;
 
-    public static void Run(RunLayout run, ClusterOptions options, TextWriter log)
+    /// <summary>Fits and saves the clusters; when <paramref name="stop"/> is cancelled, the fit ends at its next
+    /// iteration or chunk of points and nothing is saved (a rerun fits again from the start).</summary>
+    public static void Run(RunLayout run, ClusterOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
-        if (Stage.SkipIfDone(run, options, log)) return;
+        using var hold = Stage.Begin(run, options, log);
+        if (hold is null) return;
         using var embeddings = NpyMatrix.Open(run.CaptionEmbeddings); // memory-mapped: only the fit's sample is read into memory
         int rows = embeddings.Rows;
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
@@ -29,7 +32,7 @@ public static class ClusterStage
         log.WriteLine($"cluster: {rows} captions -> m = {options.FineClusters} fine -> n = {options.CoarseClusters} coarse clusters");
         if (rows < KMeans.MinPointsPerCentroid * options.FineClusters)
             log.WriteLine($"cluster: warning: {rows} captions for m = {options.FineClusters} is under {KMeans.MinPointsPerCentroid} per fine cluster; fine centers will be noisy");
-        var hierarchy = ClusterHierarchy.Fit(embeddings, options);
+        var hierarchy = ClusterHierarchy.Fit(embeddings, options, stop: stop);
         hierarchy.Save(run);
         double seconds = clock.Elapsed.TotalSeconds;
         var report = ClusterReport.Build(hierarchy, embeddings, PairStore.ReadCaptions(run.Pairs), pairRows, ReportWords, seconds);

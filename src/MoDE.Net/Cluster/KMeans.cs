@@ -49,19 +49,22 @@ public static class KMeans
     const float SplitPerturbation = 1f / 1024;
 
     /// <param name="initialCenters">K x dimension starting centers; null chooses them by <see cref="KMeansOptions.Init"/>.</param>
-    public static KMeansResult Fit(float[] points, int dimension, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null)
+    /// <param name="stop">Ends the fit with <see cref="OperationCanceledException"/> at its next iteration or chunk of points.</param>
+    public static KMeansResult Fit(float[] points, int dimension, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null,
+        CancellationToken stop = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (points.Length % dimension != 0) throw new ArgumentException($"{points.Length} floats are not rows of {dimension}", nameof(points));
         using var rows = MatrixRows.InMemory(points, dimension);
-        return Fit(rows, options, log, initialCenters);
+        return Fit(rows, options, log, initialCenters, stop);
     }
 
     /// <summary>
     /// Fits on at most K x <see cref="KMeansOptions.MaxPointsPerCentroid"/> rows sampled with the seed; only those rows
     /// are read into memory.
     /// </summary>
-    public static KMeansResult Fit(MatrixRows points, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null)
+    public static KMeansResult Fit(MatrixRows points, KMeansOptions options, TextWriter? log = null, float[]? initialCenters = null,
+        CancellationToken stop = default)
     {
         options.Validate();
         int n = points.Rows, k = options.K, dimension = points.Columns;
@@ -96,6 +99,7 @@ public static class KMeans
         var history = new List<KMeansIteration>();
         for (int iteration = 0; iteration < options.Iterations; iteration++)
         {
+            stop.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             int[] assignment;
             float[] distances;
@@ -107,7 +111,7 @@ public static class KMeans
             }
             else
             {
-                (assignment, distances) = Nearest(sampleRows, centers, DefaultChunkRows, options.NearestCenter, sums);
+                (assignment, distances) = Nearest(sampleRows, centers, DefaultChunkRows, options.NearestCenter, sums, stop);
             }
             double objective = distances.Sum(d => (double)d);
             var counts = new int[k];
@@ -140,10 +144,11 @@ public static class KMeans
         return Nearest(rows, centers, chunkRows, method, sums: null);
     }
 
-    /// <summary>Nearest center of every row, the rows read chunk by chunk (a memory-mapped file is never read whole).</summary>
+    /// <summary>Nearest center of every row, the rows read chunk by chunk (a memory-mapped file is never read whole);
+    /// <paramref name="stop"/> is honoured between chunks.</summary>
     public static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows = DefaultChunkRows,
-        NearestCenterMethod method = NearestCenterMethod.Auto) =>
-        Nearest(points, centers, chunkRows, method, sums: null);
+        NearestCenterMethod method = NearestCenterMethod.Auto, CancellationToken stop = default) =>
+        Nearest(points, centers, chunkRows, method, sums: null, stop);
 
     /// <summary>Whether <paramref name="method"/> runs on <see cref="NearestCenterKernel"/>; Kernel on a CPU without it is an error.</summary>
     static bool UsesKernel(NearestCenterMethod method) => method switch
@@ -157,7 +162,8 @@ public static class KMeans
 
     /// <param name="sums">When given (K x dimension), receives the sum of the points assigned to each center,
     /// accumulated chunk by chunk while the chunk is in memory: the Lloyd update needs no second pass.</param>
-    static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows, NearestCenterMethod method, float[]? sums)
+    static (int[] Assignment, float[] Distances) Nearest(MatrixRows points, float[] centers, int chunkRows, NearestCenterMethod method, float[]? sums,
+        CancellationToken stop = default)
     {
         int n = points.Rows, k = centers.Length / points.Columns;
         var assignment = new int[n];
@@ -169,6 +175,7 @@ public static class KMeans
             var buffer = points.Array is not null ? [] : new float[(long)Math.Min(chunkRows, n) * points.Columns]; // in memory: read in place
             for (int start = 0; start < n; start += chunkRows)
             {
+                stop.ThrowIfCancellationRequested();
                 int rows = Math.Min(chunkRows, n - start);
                 NearestCenterKernel.Nearest(points.Read(start, rows, buffer), packed, assignment.AsSpan(start, rows), distances.AsSpan(start, rows), get_num_threads(), sums);
                 ThrowOnNonFinite(distances.AsSpan(start, rows), start);
@@ -185,7 +192,7 @@ public static class KMeans
             var args = argmin.to_type(ScalarType.Int32);
             args.data<int>().CopyTo(assignment, start);
             sumsTensor?.index_add_(0, argmin, x, 1);
-        });
+        }, stop);
         sumsTensor?.data<float>().CopyTo(sums!, 0);
         return (assignment, distances);
     }
@@ -195,7 +202,7 @@ public static class KMeans
     /// from one GEMM. The two chunk-sized tensors are allocated once and reused: fresh 64 MB outputs per chunk cost
     /// page faults that measured about a fifth of the GEMM's time.
     /// </summary>
-    static void Scan(MatrixRows points, float[] centers, int chunkRows, Action<int, Tensor, Tensor> visit)
+    static void Scan(MatrixRows points, float[] centers, int chunkRows, Action<int, Tensor, Tensor> visit, CancellationToken stop = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         int n = points.Rows, dimension = points.Columns, k = centers.Length / dimension;
@@ -210,6 +217,7 @@ public static class KMeans
         var buffer = new float[(long)most * dimension];
         for (int start = 0; start < n; start += chunkRows)
         {
+            stop.ThrowIfCancellationRequested();
             using var chunkScope = NewDisposeScope();
             int rows = Math.Min(chunkRows, n - start);
             var values = points.Read(start, rows, buffer);

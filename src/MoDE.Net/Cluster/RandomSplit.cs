@@ -15,7 +15,8 @@ public static class RandomSplit
 
     public static void Run(RunLayout run, Options options, TextWriter log)
     {
-        if (ClusterStage.Stage.SkipIfDone(run, options, log)) return;
+        using var hold = ClusterStage.Stage.Begin(run, options, log);
+        if (hold is null) return;
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CoarseClusters, 1, nameof(options.CoarseClusters));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.FineClusters, options.CoarseClusters, nameof(options.FineClusters));
         var (embeddings, rows, d) = Npy.ReadMatrix(run.CaptionEmbeddings);

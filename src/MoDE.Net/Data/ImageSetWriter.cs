@@ -1,3 +1,5 @@
+using MoDE.Storage;
+
 namespace MoDE.Data;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed class ImageSetWriter : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         _path = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _temp = $"{_path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        _temp = AtomicFile.TemporaryFor(_path);
         _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         Height = height;
         Width = width;

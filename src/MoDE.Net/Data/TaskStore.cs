@@ -16,7 +16,8 @@ public static class TaskStore
     public const string LabelsCsv = "labels.csv";
     public const string PairsCsv = "pairs.csv";
 
-    sealed record TaskJson(string Name, List<string> Classes, List<string> Templates);
+    /// <summary>A zero-shot task's task.json.</summary>
+    sealed record ZeroShotTaskFile(string Name, List<string> Classes, List<string> Templates);
 
     sealed record RetrievalJson(string Name, string Description);
 
@@ -28,7 +29,7 @@ public static class TaskStore
         task.Images.Save(Path.Combine(folder, ImagesFile));
         Npy.Write(Path.Combine(folder, LabelsFile), task.Labels);
         AtomicFile.WriteAllText(Path.Combine(folder, TaskFile),
-            JsonSerializer.Serialize(new TaskJson(task.Name, [.. task.Classes], [.. task.Templates]), Json));
+            JsonSerializer.Serialize(new ZeroShotTaskFile(task.Name, [.. task.Classes], [.. task.Templates]), Json));
     }
 
     /// <summary>
@@ -49,10 +50,7 @@ public static class TaskStore
     public static ZeroShotTask Load(string folder)
     {
         string jsonPath = Path.Combine(folder, TaskFile);
-        TaskJson? file;
-        try { file = JsonSerializer.Deserialize<TaskJson>(File.ReadAllText(jsonPath), Json); }
-        catch (JsonException e) { throw new InvalidDataException($"{jsonPath}: not a task description ({e.Message})", e); }
-        if (file is null) throw new InvalidDataException($"{jsonPath}: empty task file");
+        var file = JsonFile.Read<ZeroShotTaskFile>(jsonPath, Json);
         if (string.IsNullOrWhiteSpace(file.Name)) throw new InvalidDataException($"{jsonPath}: the task has no name");
         if (file.Classes is not { Count: > 1 }) throw new InvalidDataException($"{jsonPath}: a task needs at least two classes");
         if (file.Templates is not { Count: > 0 } || file.Templates.Any(t => t is null || !t.Contains("{}")))

@@ -52,5 +52,6 @@ public sealed record EmbedOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchTokens, 1, nameof(BatchTokens));
         ArgumentException.ThrowIfNullOrWhiteSpace(Encoder, nameof(Encoder));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 1, nameof(ChunkSize));
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
     }
 }

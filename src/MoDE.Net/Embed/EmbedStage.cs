@@ -25,8 +25,8 @@ public static class EmbedStage
     public static string EncoderOf(RunLayout run)
     {
         if (!File.Exists(run.EmbedReport)) return CaptionEncoder.DefaultName;
-        var report = JsonSerializer.Deserialize<Report>(File.ReadAllText(run.EmbedReport));
-        return string.IsNullOrWhiteSpace(report?.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
+        var report = JsonFile.Read<Report>(run.EmbedReport);
+        return string.IsNullOrWhiteSpace(report.Encoder) ? CaptionEncoder.DefaultName : report.Encoder;
     }
 
     /// <summary>
@@ -34,14 +34,17 @@ public static class EmbedStage
     /// embed/chunks/NNNNN.npy; a rerun after a kill keeps finished chunks and computes the rest. The next chunk is
     /// tokenized while the current one runs. At the end the chunks are streamed into embed/captions.npy.
     /// <paramref name="chunkWritten"/> is a test hook called after each chunk file lands. With a
-    /// <paramref name="shard"/>, only that share of the chunks is computed (one task of a Slurm job array) and the
-    /// stage is not finished: a later run without a shard concatenates.
+    /// <paramref name="shard"/>, only that share of the chunks is computed (one task of a Slurm job array, holding its
+    /// share of the stage: <see cref="StageLock"/>) and the stage is not finished: a later run without a shard
+    /// concatenates. The options are recorded when the first chunk is planned, so a rerun with other options is refused
+    /// rather than mixing chunks.
     /// </summary>
     public static void Run(RunLayout run, EmbedOptions options, TextWriter log, CancellationToken cancel = default, Action<int>? chunkWritten = null,
         EmbedShard? shard = null)
     {
         options.Validate();
-        if (Stage.SkipIfDone(run, options, log)) return;
+        using var hold = Stage.Begin(run, options, log, shard is null ? null : $"chunks {shard}");
+        if (hold is null) return;
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
         int invalid = 0;
@@ -55,6 +58,7 @@ public static class EmbedStage
         pairs.Clear(); // captions alone from here on
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
+        Stage.MarkStarted(run, options);
         PrepareChunkFolder(run, options, rows.Length, clearUnplanned: shard is null);
         int chunks = (rows.Length + options.ChunkSize - 1) / options.ChunkSize, dim = encoder.Dimension, computed = 0;
         var progress = new ConsoleProgress("embed", rows.Length, log);
@@ -101,9 +105,9 @@ public static class EmbedStage
     /// <summary>
     /// Chunks are only valid for the encoder, chunk size, precision and caption count that wrote them
     /// (embed/chunks/plan.json); any other plan clears the folder. The batch options are not part of the plan: they
-    /// change no vector. Leftover temp files of a killed write are removed. Tasks of a job array start together, so
-    /// they clear the folder only when its plan is another one (<paramref name="clearUnplanned"/> false), never
-    /// merely because another task has not written the plan yet.
+    /// change no vector. Tasks of a job array start together, so they clear the folder only when its plan is another
+    /// one (<paramref name="clearUnplanned"/> false), never merely because another task has not written the plan yet.
+    /// (Leftover temp files of a killed write are removed when the stage is taken: <see cref="Stage.Hold"/>.)
     /// </summary>
     static void PrepareChunkFolder(RunLayout run, EmbedOptions options, int count, bool clearUnplanned = true)
     {
@@ -113,8 +117,6 @@ public static class EmbedStage
         if (Directory.Exists(run.EmbedChunksFolder) && (planned ? File.ReadAllText(planPath) != plan : clearUnplanned))
             Directory.Delete(run.EmbedChunksFolder, recursive: true);
         Directory.CreateDirectory(run.EmbedChunksFolder);
-        if (clearUnplanned) // a task of an array leaves the others' writes in flight alone
-            foreach (string temp in Directory.EnumerateFiles(run.EmbedChunksFolder, "*.tmp")) File.Delete(temp);
         if (!File.Exists(planPath)) AtomicFile.WriteAllText(planPath, plan);
     }
 

@@ -28,9 +28,8 @@ public sealed record EncoderFolderOptions
 
     public static EncoderFolderOptions Read(string path)
     {
-        var options = JsonSerializer.Deserialize<EncoderFolderOptions>(File.ReadAllText(path),
-            new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip })
-            ?? throw new InvalidDataException($"{path}: empty encoder options");
+        var options = Storage.JsonFile.Read<EncoderFolderOptions>(path,
+            new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip });
         options.Validate();
         return options;
     }

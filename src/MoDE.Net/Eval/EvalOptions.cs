@@ -22,6 +22,7 @@ public sealed record EvalOptions
 
     public void Validate()
     {
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
         if (Tasks?.FirstOrDefault(f => !Directory.Exists(f)) is { } missing) throw new ArgumentException($"{missing}: no such task folder", nameof(Tasks));
     }
 }

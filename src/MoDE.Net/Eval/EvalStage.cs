@@ -23,12 +23,14 @@ public static class EvalStage
     /// <summary>The results table of the run's tasks, from the trained models.</summary>
     public static readonly Stage Stage = new("eval", [TrainStage.Stage], run => [run.ResultsJson, run.ResultsMarkdown]);
 
-    public static Results Run(RunLayout run, EvalOptions options, TextWriter log)
+    public static Results Run(RunLayout run, EvalOptions options, TextWriter log, CancellationToken stop = default)
     {
-        if (Stage.SkipIfDone(run, options, log)) return Results.Load(run);
+        options.Validate();
+        using var hold = Stage.Begin(run, options, log);
+        if (hold is null) return Results.Load(run);
         var folders = RequireTasks(run, options);
         int size = ImageSize(run);
-        var results = Evaluate(run, folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList(), options, log);
+        var results = Evaluate(run, folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList(), options, log, stop);
         results.Save(run);
         Stage.Finish(run, options);
         return results;
@@ -59,8 +61,9 @@ public static class EvalStage
         return state.Model.Config.Vision.ImageSize;
     }
 
-    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing.</summary>
-    public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log)
+    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. <paramref name="stop"/> is
+    /// honoured between tasks and between models.</summary>
+    public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log, CancellationToken stop = default)
     {
         Stage.Require(run);
         if (tasks.Count == 0) throw new ArgumentException("no tasks to evaluate", nameof(tasks));
@@ -75,11 +78,15 @@ public static class EvalStage
         // Routing metadata, through the run's caption encoder: class prompts, or a retrieval set's captions.
         List<TaskMetadata> metadata;
         using (var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads))
-            metadata = tasks.Select(t => t switch
+            metadata = tasks.Select(t =>
             {
-                ClassificationTask c => TaskMetadata.Embed(c.Name, c.Prompts, encoder),
-                RetrievalTask r => TaskMetadata.OfTexts(r.Name, r.Captions, encoder),
-                _ => throw new ArgumentException($"task {t.Name}: unknown kind {t.GetType().Name}", nameof(tasks)),
+                stop.ThrowIfCancellationRequested();
+                return t switch
+                {
+                    ClassificationTask c => TaskMetadata.Embed(c.Name, c.Prompts, encoder),
+                    RetrievalTask r => TaskMetadata.OfTexts(r.Name, r.Captions, encoder),
+                    _ => throw new ArgumentException($"task {t.Name}: unknown kind {t.GetType().Name}", nameof(tasks)),
+                };
             }).ToList();
         var routings = RoutingOptions.All;
         var taskWeights = routings.Select(r => metadata.Select(m => ExpertRouter.Weights(m, clusters, r)).ToArray()).ToArray();
@@ -97,6 +104,7 @@ public static class EvalStage
             scores[model] = new float[tasks.Count][];
             for (int t = 0; t < tasks.Count; t++)
             {
+                stop.ThrowIfCancellationRequested();
                 if (tasks[t].Images.Height != state.Model.Config.Vision.ImageSize)
                     throw new InvalidDataException($"task {tasks[t].Name}: images are {tasks[t].Images.Height} px, model {models[model]} takes {state.Model.Config.Vision.ImageSize}");
                 scores[model][t] = tasks[t] switch

@@ -144,8 +144,7 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
 
     public static Results Load(RunLayout run) => Load(run.ResultsJson);
 
-    public static Results Load(string path) =>
-        JsonSerializer.Deserialize<Results>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty");
+    public static Results Load(string path) => JsonFile.Read<Results>(path);
 
     static string Percent(double accuracy) => (100 * accuracy).ToString("F1", CultureInfo.InvariantCulture);
 }

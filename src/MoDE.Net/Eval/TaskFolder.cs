@@ -2,6 +2,7 @@ using System.Text.Json;
 using MoDE.Data;
 using MoDE.Embed;
 using MoDE.Route;
+using MoDE.Storage;
 
 namespace MoDE.Eval;
 
@@ -31,7 +32,8 @@ public static class TaskFolder
     static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"];
 
     /// <summary>The task.json fields, all optional.</summary>
-    sealed record TaskJson(string? Name, string? Description, List<string>? Classes, Dictionary<string, List<string>>? Synonyms, JsonElement? Templates, string? Metric);
+    sealed record TaskDescription(string? Name = null, string? Description = null, List<string>? Classes = null, Dictionary<string, List<string>>? Synonyms = null,
+                                  JsonElement? Templates = null, string? Metric = null);
 
     static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -100,17 +102,14 @@ public static class TaskFolder
     }
 
     /// <summary>The task's name and its task.json, every field's type checked; an absent task.json describes nothing.</summary>
-    static (string Name, TaskJson Description) Describe(string folder)
+    static (string Name, TaskDescription Description) Describe(string folder)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: no such task folder");
         string path = Path.Combine(folder, TaskFile);
-        var description = new TaskJson(null, null, null, null, null, null);
+        var description = new TaskDescription();
         if (File.Exists(path))
         {
-            TaskJson? json;
-            try { json = JsonSerializer.Deserialize<TaskJson>(File.ReadAllText(path), Json); }
-            catch (JsonException e) { throw new InvalidDataException($"{path}: not a task description ({e.Message})", e); }
-            if (json is null) throw new InvalidDataException($"{path}: holds null, not a task description");
+            var json = JsonFile.Read<TaskDescription>(path, Json);
             if (json.Classes?.Any(c => c is null) == true) throw new InvalidDataException($"{path}: classes must be names (strings), not null");
             if (json.Synonyms?.Any(s => s.Value is null || s.Value.Any(v => v is null)) == true)
                 throw new InvalidDataException($"{path}: each class's synonyms must be a list of names (strings)");
@@ -146,7 +145,7 @@ public static class TaskFolder
 
     /// <param name="from">The file (or folder) the classes come from, named when they are wrong.</param>
     /// <param name="images">Each image's path, its line in <c>Source</c> (0: none) and class.</param>
-    static ClassificationTask Classification(string folder, string name, TaskJson description, List<string> classes, string from,
+    static ClassificationTask Classification(string folder, string name, TaskDescription description, List<string> classes, string from,
                                              List<(string Path, int Line, string Class, string Source)> images, int imageSize)
     {
         if (classes.Count < 2) throw new InvalidDataException($"{from}: a task needs at least two classes, it has {classes.Count}");
@@ -162,7 +161,7 @@ public static class TaskFolder
 
     /// <param name="classesFrom">The file (or folder) the class names come from, named when they are wrong; anything
     /// else wrong (synonyms, templates) is in the folder's task.json.</param>
-    static ClassPrompts Prompts(string folder, string classesFrom, TaskJson description, IReadOnlyList<string> classes, IReadOnlyList<string>? defaultTemplates)
+    static ClassPrompts Prompts(string folder, string classesFrom, TaskDescription description, IReadOnlyList<string> classes, IReadOnlyList<string>? defaultTemplates)
     {
         try
         {

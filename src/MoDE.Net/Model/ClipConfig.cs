@@ -20,15 +20,32 @@ public sealed partial record ClipConfig(
     [property: JsonPropertyName("text_cfg")] ClipTextConfig Text,
     [property: JsonPropertyName("quick_gelu")] bool QuickGelu = false)
 {
+    /// <summary>The widest tower, embedding or CNN channel count: 65,536 (open_clip's widest tower is 1,792 wide). With
+    /// the other bounds it keeps every size an int and a parameter count a long, whatever a config file claims.</summary>
+    public const int MaxWidth = 1 << 16;
+
+    /// <summary>The deepest tower: 1,024 blocks (open_clip's deepest has 56).</summary>
+    public const int MaxLayers = 1 << 10;
+
+    /// <summary>The largest MLP ratio: 64 (open_clip's largest is 4.9231, ViT-bigG).</summary>
+    public const double MaxMlpRatio = 64;
+
     /// <summary>Throws, naming the property, when a field is out of range.</summary>
     public ClipConfig Validate()
     {
-        if (EmbedDim < 1) throw new ArgumentOutOfRangeException(nameof(EmbedDim), EmbedDim, "must be at least 1");
+        if (EmbedDim is < 1 or > MaxWidth) throw new ArgumentOutOfRangeException(nameof(EmbedDim), EmbedDim, $"must lie in 1..{MaxWidth}");
         ArgumentNullException.ThrowIfNull(Vision, nameof(Vision));
         ArgumentNullException.ThrowIfNull(Text, nameof(Text));
         Vision.Validate();
         Text.Validate();
         return this;
+    }
+
+    /// <summary>Throws unless <paramref name="mlpRatio"/> lies in (0, <see cref="MaxMlpRatio"/>] and gives a whole MLP width.</summary>
+    internal static void ValidateMlpRatio(int width, double mlpRatio)
+    {
+        if (!(mlpRatio > 0 && mlpRatio <= MaxMlpRatio) || width * mlpRatio != Math.Floor(width * mlpRatio))
+            throw new ArgumentOutOfRangeException("MlpRatio", mlpRatio, $"must lie in (0, {MaxMlpRatio}] and give a whole MLP width");
     }
 
     static readonly JsonSerializerOptions Json = new()

@@ -16,15 +16,21 @@ public sealed record ClipTextConfig(
     [property: JsonPropertyName("heads")] int Heads = 8,
     [property: JsonPropertyName("mlp_ratio")] double MlpRatio = 4.0)
 {
+    /// <summary>The longest context: 65,536 tokens (CLIP's is 77).</summary>
+    public const int MaxContextLength = 1 << 16;
+
+    /// <summary>The largest vocabulary: 16,777,216 tokens (CLIP's is 49,408; multilingual ones about 250,000).</summary>
+    public const int MaxVocabSize = 1 << 24;
+
     public void Validate()
     {
-        if (ContextLength < 3) throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, "must hold at least sot, one token and eot");
-        if (VocabSize <= CaptionTokenizer.SpecialTokenCount)
-            throw new ArgumentOutOfRangeException(nameof(VocabSize), VocabSize, $"must exceed {CaptionTokenizer.SpecialTokenCount} (the special tokens)");
-        if (Width < 1) throw new ArgumentOutOfRangeException(nameof(Width), Width, "must be at least 1");
-        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
+        if (ContextLength is < 3 or > MaxContextLength)
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), ContextLength, $"must hold at least sot, one token and eot, and at most {MaxContextLength} tokens");
+        if (VocabSize <= CaptionTokenizer.SpecialTokenCount || VocabSize > MaxVocabSize)
+            throw new ArgumentOutOfRangeException(nameof(VocabSize), VocabSize, $"must exceed {CaptionTokenizer.SpecialTokenCount} (the special tokens) and be at most {MaxVocabSize}");
+        if (Width is < 1 or > ClipConfig.MaxWidth) throw new ArgumentOutOfRangeException(nameof(Width), Width, $"must lie in 1..{ClipConfig.MaxWidth}");
+        if (Layers is < 1 or > ClipConfig.MaxLayers) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, $"must lie in 1..{ClipConfig.MaxLayers}");
         if (Heads < 1 || Width % Heads != 0) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, "must divide Width");
-        if (!(MlpRatio > 0) || Width * MlpRatio != Math.Floor(Width * MlpRatio))
-            throw new ArgumentOutOfRangeException(nameof(MlpRatio), MlpRatio, "must be positive and give a whole MLP width");
+        ClipConfig.ValidateMlpRatio(Width, MlpRatio);
     }
 }

@@ -31,22 +31,27 @@ public sealed record ClipVisionConfig(
     /// <summary>Patches along one side of the image (a ViT's grid).</summary>
     [JsonIgnore] public int GridSize => ImageSize / PatchSize;
 
+    /// <summary>The largest image side: 16,384 pixels (open_clip's largest configs use 448).</summary>
+    public const int MaxImageSize = 1 << 14;
+
     public void Validate()
     {
-        if (ImageSize < 1) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "must be at least 1");
-        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
+        if (ImageSize is < 1 or > MaxImageSize) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"must lie in 1..{MaxImageSize}");
+        if (Layers is < 1 or > ClipConfig.MaxLayers) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, $"must lie in 1..{ClipConfig.MaxLayers}");
+        if (Width is < 1 or > ClipConfig.MaxWidth) throw new ArgumentOutOfRangeException(nameof(Width), Width, $"must lie in 1..{ClipConfig.MaxWidth}");
         switch (Kind)
         {
             case Vit:
                 if (PatchSize < 1 || ImageSize % PatchSize != 0)
                     throw new ArgumentOutOfRangeException(nameof(PatchSize), PatchSize, $"must divide the image size {ImageSize}");
-                if (HeadWidth < 1 || Width < 1 || Width % HeadWidth != 0)
+                if (HeadWidth < 1 || Width % HeadWidth != 0)
                     throw new ArgumentOutOfRangeException(nameof(HeadWidth), HeadWidth, $"must divide the width {Width}");
-                if (!(MlpRatio > 0) || Width * MlpRatio != Math.Floor(Width * MlpRatio))
-                    throw new ArgumentOutOfRangeException(nameof(MlpRatio), MlpRatio, "must be positive and give a whole MLP width");
+                ClipConfig.ValidateMlpRatio(Width, MlpRatio);
                 break;
             case Cnn:
                 if (Width < 8 || Width % 8 != 0) throw new ArgumentOutOfRangeException(nameof(Width), Width, "must be a positive multiple of 8 (GroupNorm uses 8 groups)");
+                if (Width * Math.Pow(2, Layers - 1) > ClipConfig.MaxWidth)
+                    throw new ArgumentOutOfRangeException(nameof(Layers), Layers, $"the channels double each block, and width {Width} after {Layers} blocks exceeds {ClipConfig.MaxWidth}");
                 break;
             default:
                 throw new ArgumentException($"unknown vision kind '{Kind}' (known: {Vit}, {Cnn})", nameof(Kind));

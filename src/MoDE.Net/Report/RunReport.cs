@@ -80,11 +80,13 @@ public static class RunReport
         return document;
     }
 
-    /// <summary>Builds the report and writes the Markdown, the PNGs and the HTML page.</summary>
-    public static ReportDocument Write(RunLayout run, TextWriter log)
+    /// <summary>Builds the report and writes the Markdown, the PNGs and the HTML page; <paramref name="stop"/> is honoured
+    /// before the files are written.</summary>
+    public static ReportDocument Write(RunLayout run, TextWriter log, CancellationToken stop = default)
     {
-        Stage.Require(run);
+        using var hold = Stage.Hold(run);
         var document = Build(run);
+        stop.ThrowIfCancellationRequested();
         foreach (var (name, png) in document.Plots) AtomicFile.Write(run.ReportPlot(name), s => s.Write(png));
         AtomicFile.WriteAllText(run.ReportMarkdown, document.ToMarkdown());
         AtomicFile.WriteAllText(run.ReportHtml, document.ToHtml());

@@ -59,7 +59,7 @@ public static class Ablation
         var baseRun = new RunLayout(options.BaseRun ?? Path.Combine(options.Root, "base"));
         if (options.BaseRun is null)
         {
-            IngestStage.Run(baseRun, options.Run.Data, log);
+            IngestStage.Run(baseRun, options.Run.Data, log, stop);
             EmbedStage.Run(baseRun, options.Run.Embed, log, stop);
         }
         StageMarker.Require(baseRun, "ablate", EmbedStage.Stage.Name);
@@ -78,8 +78,8 @@ public static class Ablation
             CopyData(baseRun, run);
             var runOptions = Options(options, variant);
             if (variant.Random) RandomSplit.Run(run, new RandomSplit.Options(variant.Fine, variant.Experts, runOptions.Cluster.Seed), log);
-            else ClusterStage.Run(run, runOptions.Cluster, log);
-            SplitStage.Run(run, runOptions.Split, log);
+            else ClusterStage.Run(run, runOptions.Cluster, log, stop);
+            SplitStage.Run(run, runOptions.Split, log, stop);
             if (shared is not null)
                 foreach (string model in new[] { RunModels.Seed, RunModels.Single }) CopyModel(shared, run, model);
             if (shared is not null && !File.Exists(run.Tokenizer)) CaptionTokenizer.Load(shared.Tokenizer).Save(run.Tokenizer); // manifest, vocab.json and merges.txt
@@ -87,7 +87,7 @@ public static class Ablation
             TrainStage.Run(run, runOptions.Train, log, stop);
             shared ??= run;
             baselines.TryAdd(variant.Experts, run);
-            outcomes.Add(new Outcome(variant, run, EvalStage.Run(run, runOptions.Eval, log)));
+            outcomes.Add(new Outcome(variant, run, EvalStage.Run(run, runOptions.Eval, log, stop)));
         }
         string section = ToMarkdown(options, baseRun, captions, outcomes);
         string existing = File.Exists(options.Output) ? File.ReadAllText(options.Output) : "# Results\n";

@@ -22,6 +22,7 @@ public static class SlurmEmbedLauncher
         SbatchScript.Check(run.Root, slurm);
         ArgumentOutOfRangeException.ThrowIfLessThan(tasks, 1, nameof(tasks));
         EmbedStage.Stage.Require(run);
+        EmbedStage.Stage.IsDoneWith(run, embed); // options other than those of chunks already there: refused before submitting
 
         string folder = Path.Combine(run.Root, "slurm");
         string logs = Path.Combine(folder, "logs");

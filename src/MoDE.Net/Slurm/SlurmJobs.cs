@@ -20,7 +20,7 @@ public sealed record SlurmJobs
     public static string PathIn(RunLayout run) => Path.Combine(run.Root, "slurm", "jobs.json");
 
     public static SlurmJobs Load(RunLayout run) =>
-        File.Exists(PathIn(run)) ? JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllText(PathIn(run))) ?? new() : new();
+        File.Exists(PathIn(run)) ? JsonFile.Read<SlurmJobs>(PathIn(run)) : new();
 
     public void Save(RunLayout run) => AtomicFile.WriteAllText(PathIn(run), JsonSerializer.Serialize(this, Json) + "\n");
 }

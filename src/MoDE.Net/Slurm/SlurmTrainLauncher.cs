@@ -22,7 +22,8 @@ public static class SlurmTrainLauncher
         options.Validate(options.Steps); // every model's schedule is at least this long
         SbatchScript.Check(run.Root, slurm);
         TrainStage.Stage.Require(run);
-        if (StageMarker.IsDone(run, TrainStage.Stage.Name, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
+        if (TrainStage.Stage.IsDoneWith(run, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
+        TrainStage.RequireFullBatches(run, options); // the seed job would find it at once; refuse before submitting anything
         int experts = RunModels.Experts(run);
 
         string folder = Path.Combine(run.Root, "slurm");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MoDE.Storage;
 
 namespace MoDE.Split;
@@ -13,11 +12,19 @@ public sealed record ExpertData(int Expert, int[] Rows, int[] OutOfClusterRows, 
     /// <summary>What <c>split/report.json</c> holds: the number of experts, the out-of-cluster share and each expert's size.</summary>
     public sealed record Report(int Experts, double OutOfClusterRatio, IReadOnlyList<int> Sizes);
 
+    /// <summary>The split stage's <c>split/report.json</c>; throws naming the file when it is damaged.</summary>
+    public static Report ReadReport(RunLayout run)
+    {
+        var report = JsonFile.Read<Report>(run.SplitReport);
+        if (report.Experts < 1 || report.Sizes.Count != report.Experts)
+            throw new InvalidDataException($"{run.SplitReport}: {report.Experts} experts with {report.Sizes.Count} sizes");
+        return report;
+    }
+
     /// <summary>The data of every expert, as the split stage wrote it.</summary>
     public static List<ExpertData> Load(RunLayout run)
     {
-        var report = JsonSerializer.Deserialize<Report>(File.ReadAllText(run.SplitReport))
-            ?? throw new InvalidDataException($"{run.SplitReport}: empty");
+        var report = ReadReport(run);
         var rows = Enumerable.Range(0, report.Experts).Select(c => Npy.ReadVector(run.ExpertRows(c))).ToList();
         return rows.Select((own, c) => new ExpertData(c, own,
             rows.Where((_, other) => other != c).SelectMany(r => r).Order().ToArray(), report.OutOfClusterRatio)).ToList();

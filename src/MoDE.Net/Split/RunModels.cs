@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MoDE.Storage;
 
 namespace MoDE.Split;
@@ -27,9 +26,6 @@ public static class RunModels
     {
         if (!File.Exists(run.SplitReport))
             throw new InvalidOperationException($"{run.SplitReport} is missing: run `{ModeCommand.Invocation} split --run {ModeCommand.Quote(run.Root)}` first");
-        var report = JsonSerializer.Deserialize<ExpertData.Report>(File.ReadAllText(run.SplitReport))
-            ?? throw new InvalidDataException($"{run.SplitReport}: empty");
-        if (report.Experts < 1) throw new InvalidDataException($"{run.SplitReport}: {report.Experts} experts");
-        return report.Experts;
+        return ExpertData.ReadReport(run).Experts;
     }
 }

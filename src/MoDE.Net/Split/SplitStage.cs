@@ -11,20 +11,22 @@ namespace MoDE.Split;
 /// </summary>
 public static class SplitStage
 {
-    /// <summary>Each expert's pair rows, from the fine-to-coarse map of the cluster stage.</summary>
+    /// <summary>Each expert's pair rows (as many as the report names, once it exists), from the fine-to-coarse map of the cluster stage.</summary>
     public static readonly Stage Stage = new("split", [ClusterStage.Stage],
-        run => [run.SplitReport, .. Enumerable.Range(0, RunModels.Experts(run)).Select(run.ExpertRows)]);
+        run => [run.SplitReport, .. Enumerable.Range(0, File.Exists(run.SplitReport) ? RunModels.Experts(run) : 0).Select(run.ExpertRows)]);
 
-    public static void Run(RunLayout run, SplitOptions options, TextWriter log)
+    public static void Run(RunLayout run, SplitOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
-        if (Stage.SkipIfDone(run, options, log)) return;
+        using var hold = Stage.Begin(run, options, log);
+        if (hold is null) return;
         var hierarchy = ClusterHierarchy.Load(run);
         int[] pairRows = Npy.ReadVector(run.EmbeddedPairs);
         int[] expertOf = hierarchy.ExpertOfCaption();
         var sizes = new List<int>();
         for (int c = 0; c < hierarchy.CoarseCount; c++)
         {
+            stop.ThrowIfCancellationRequested();
             int[] rows = pairRows.Where((_, i) => expertOf[i] == c).ToArray();
             Npy.Write(run.ExpertRows(c), rows);
             sizes.Add(rows.Length);

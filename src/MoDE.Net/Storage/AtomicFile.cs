@@ -1,16 +1,28 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
 namespace MoDE.Storage;
 
 /// <summary>
 /// Writes a file so that readers never see it half-written: the content goes to a temporary file beside the
-/// target, is flushed to disk, then renamed over the target in one step.
+/// target, is flushed to disk, then renamed over the target in one step. A temporary file's name says who writes
+/// it (<c>TARGET.PID.GUID.HOST.tmp</c>), so one that a killed process left behind can be told from one that a live
+/// process, perhaps a Slurm task on another node sharing the run directory, is still writing
+/// (<see cref="RemoveStale"/>).
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>This machine's name as temporary files carry it: letters, digits and '-' only.</summary>
+    static readonly string Host = HostName();
+
+    /// <returns>False, writing nothing, when <paramref name="overwrite"/> is false and the target exists: the
+    /// rename is then a link(2), which fails rather than replaces, so of several processes creating one file at
+    /// once exactly one succeeds.</returns>
+    public static bool Write(string path, Action<Stream> write, bool overwrite = true)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
-        string temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        string temp = TemporaryFor(path);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -18,7 +30,9 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, path, overwrite: true);
+            try { File.Move(temp, path, overwrite); }
+            catch (IOException) when (!overwrite && File.Exists(path)) { return false; }
+            return true;
         }
         finally
         {
@@ -26,6 +40,59 @@ public static class AtomicFile
         }
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+    public static bool WriteAllText(string path, string text, bool overwrite = true) =>
+        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); }, overwrite);
+
+    /// <summary>A new temporary file name beside <paramref name="path"/> that names this process and machine.</summary>
+    public static string TemporaryFor(string path) => $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.{Host}.tmp";
+
+    /// <summary>
+    /// Deletes the temporary files under <paramref name="folders"/> (and their subfolders) that no live process is
+    /// writing: with <paramref name="all"/>, every <c>*.tmp</c> (the caller holds every writer of these folders out,
+    /// see <see cref="StageLock"/>); otherwise those whose writer ran on this machine and is gone. A temporary file
+    /// written on another machine is left to that machine or to a holder of the whole stage, since its process
+    /// cannot be seen from here. Returns the number deleted.
+    /// </summary>
+    public static int RemoveStale(IEnumerable<string> folders, bool all)
+    {
+        int removed = 0;
+        var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        foreach (string folder in folders.Where(Directory.Exists))
+        {
+            List<string> temps;
+            try { temps = Directory.EnumerateFiles(folder, "*.tmp", walk).ToList(); }
+            catch (DirectoryNotFoundException) { continue; } // removed meanwhile (the embed stage clears its chunks)
+            foreach (string temp in temps.Where(t => all || WriterIsGone(Path.GetFileName(t))))
+            {
+                File.Delete(temp);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>True when <paramref name="name"/> is a temporary of <see cref="TemporaryFor"/>'s form (or the form before
+    /// it carried the machine, taken as this one) whose process, on this machine, has ended.</summary>
+    static bool WriterIsGone(string name)
+    {
+        var match = TemporaryName().Match(name);
+        if (!match.Success || !int.TryParse(match.Groups["pid"].Value, out int pid)) return false;
+        if (match.Groups["host"].Success && match.Groups["host"].Value != Host) return false;
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return true; } // no such process
+    }
+
+    [GeneratedRegex(@"\.(?<pid>\d+)\.[0-9a-f]{32}(\.(?<host>[A-Za-z0-9-]+))?\.tmp$")]
+    private static partial Regex TemporaryName();
+
+    static string HostName()
+    {
+        string name = new([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+        return name.Length > 0 ? name : "host";
+    }
 }

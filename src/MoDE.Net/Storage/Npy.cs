@@ -37,12 +37,12 @@ public static partial class Npy
         stream.Write(MemoryMarshal.AsBytes(data.AsSpan()));
     });
 
-    /// <summary>Bytes per element of the float types a matrix may hold.</summary>
-    static int FloatSize(string descr, string path) => descr switch
+    /// <summary>Bytes per element of the types this class reads and writes.</summary>
+    static int ElementSize(string descr, string path) => descr switch
     {
-        "<f4" => 4,
+        "<f4" or "<i4" => 4,
         "<f2" => 2,
-        _ => throw new InvalidDataException($"{path}: expected float32 (<f4) or float16 (<f2) values, found {descr}"),
+        _ => throw new InvalidDataException($"{path}: holds {descr} values; MoDE reads float32 (<f4), float16 (<f2) and int32 (<i4)"),
     };
 
     /// <summary>
@@ -59,11 +59,9 @@ public static partial class Npy
             var header = ReadHeader(parts[i]);
             if (header.Shape.Length != 2 || header.Shape[1] != columns)
                 throw new InvalidDataException($"{parts[i]}: shape ({string.Join(", ", header.Shape)}) is not rows of {columns} columns");
+            if (header.Descr is not ("<f4" or "<f2")) throw new InvalidDataException($"{parts[i]}: expected float32 (<f4) or float16 (<f2) values, found {header.Descr}");
             if (descr is not null && header.Descr != descr) throw new InvalidDataException($"{parts[i]}: holds {header.Descr}, earlier parts {descr}");
             descr = header.Descr;
-            long expected = (long)header.Shape[0] * columns * FloatSize(descr, parts[i]);
-            if (new FileInfo(parts[i]).Length - header.DataOffset != expected)
-                throw new InvalidDataException($"{parts[i]}: header promises {expected} bytes of data, the file holds another size (truncated?)");
             offsets[i] = header.DataOffset;
             rows += header.Shape[0];
         }
@@ -113,16 +111,17 @@ public static partial class Npy
     static (string Descr, int[] Shape, byte[] Payload) Read(string path)
     {
         var header = ReadHeader(path);
-        byte[] bytes = File.ReadAllBytes(path);
-        int elementSize = header.Descr == "<f2" ? 2 : 4;
-        long expected = header.Shape.Aggregate((long)elementSize, (a, d) => a * d);
-        var payload = bytes.AsSpan((int)header.DataOffset);
-        if (payload.Length != expected)
-            throw new InvalidDataException($"{path}: header promises {expected} bytes, file holds {payload.Length} (truncated?)");
-        return (header.Descr, header.Shape, payload.ToArray());
+        using var file = File.OpenRead(path);
+        file.Seek(header.DataOffset, SeekOrigin.Begin);
+        var payload = new byte[file.Length - header.DataOffset]; // the header's size, checked against the file's
+        file.ReadExactly(payload);
+        return (header.Descr, header.Shape, payload);
     }
 
-    /// <summary>The element type, shape and data offset from a .npy header; the data itself is not read.</summary>
+    /// <summary>The element type, shape and data offset from a .npy header; the data itself is not read. Throws
+    /// <see cref="InvalidDataException"/> naming the file unless the header is well formed, of a type MoDE reads, and
+    /// its shape times the element size is exactly the data the file holds: a header's claims are checked before
+    /// anything is allocated for them.</summary>
     public static (string Descr, int[] Shape, long DataOffset) ReadHeader(string path)
     {
         using var file = File.OpenRead(path);
@@ -138,9 +137,20 @@ public static partial class Npy
         var shape = ShapePattern().Match(header);
         if (!descr.Success || !shape.Success || header.Contains("'fortran_order': True"))
             throw new InvalidDataException($"{path}: unsupported .npy header {header.Trim()}");
-        int[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse).ToArray();
-        return (descr.Groups[1].Value, dims, 10 + headerLength);
+        var dims = new List<int>();
+        foreach (string dim in shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            dims.Add(int.TryParse(dim, System.Globalization.NumberStyles.None, null, out int d)
+                ? d : throw new InvalidDataException($"{path}: .npy shape ({shape.Groups[1].Value}) has a dimension that is not a count from 0 to {int.MaxValue}"));
+        long offset = 10 + headerLength, data = file.Length - offset;
+        // In 128 bits the product cannot overflow before it passes the file's size: it is compared with the data after
+        // every factor, and each factor is below 2^31. A zero dimension makes it 0 whatever the others claim.
+        int elementSize = ElementSize(descr.Groups[1].Value, path);
+        Int128 expected = dims.Contains(0) ? 0 : elementSize;
+        int factors = 0;
+        while (factors < dims.Count && expected <= data) expected *= dims[factors++];
+        if (expected != data || factors < dims.Count)
+            throw new InvalidDataException($"{path}: .npy header promises {(factors < dims.Count ? "more than " : "")}{expected} bytes of ({string.Join(", ", dims)}) {descr.Groups[1].Value} values, the file holds {data} (truncated or damaged?)");
+        return (descr.Groups[1].Value, [.. dims], offset);
     }
 
     [GeneratedRegex(@"'descr':\s*'([^']+)'")] private static partial Regex DescrPattern();

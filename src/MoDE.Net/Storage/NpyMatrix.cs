@@ -25,9 +25,7 @@ public sealed unsafe class NpyMatrix : MatrixRows
             "<f2" => 2,
             _ => throw new InvalidDataException($"{path}: expected float32 (<f4) or float16 (<f2) values, found {descr}"),
         };
-        (Rows, Columns) = (shape[0], shape[1]);
-        long length = new FileInfo(path).Length, expected = offset + (long)Rows * Columns * _elementSize;
-        if (length != expected) throw new InvalidDataException($"{path}: header promises {expected} bytes, file holds {length} (truncated?)");
+        (Rows, Columns) = (shape[0], shape[1]); // the header's size is checked against the file's
         Path = path;
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
@@ -36,7 +34,7 @@ public sealed unsafe class NpyMatrix : MatrixRows
         _data = start + _view.PointerOffset + offset;
     }
 
-    /// <summary>Opens <paramref name="path"/>; the header is checked against the file size.</summary>
+    /// <summary>Opens <paramref name="path"/>; the header is checked against the file size (<see cref="Npy.ReadHeader"/>).</summary>
     public static NpyMatrix Open(string path) => new(path);
 
     public string Path { get; }

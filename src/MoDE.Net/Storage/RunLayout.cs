@@ -16,6 +16,16 @@ public sealed class RunLayout(string root)
     /// <summary>Marker a stage writes last, holding the options it ran with.</summary>
     public string Done(string stage) => In(stage, "done.json");
 
+    /// <summary>Marker a stage whose unfinished work a rerun resumes (train, embed) writes before that work, holding the
+    /// options it runs with; removed when the stage finishes.</summary>
+    public string Started(string stage) => In(stage, "started.json");
+
+    /// <summary>The lock file of a unit of work (a stage, or "stage.part"), held while a process works on it (<see cref="StageLock"/>).</summary>
+    public string Lock(string unit) => In("locks", $"{unit}.lock");
+
+    /// <summary>Who holds a unit's lock: pid, machine, command line and start time, for the message a second process gets.</summary>
+    public string LockHolder(string unit) => In("locks", $"{unit}.json");
+
     // ingest: the pairs (captions + images) and the zero-shot tasks
     public string Pairs => In("pairs", "pairs.jsonl");
     public string Images => In("pairs", "images.bin");

@@ -137,8 +137,7 @@ public sealed partial class CaptionTokenizer
     /// <summary>A tokenizer from a vocab.json and merges.txt in open_clip's (Hugging Face's) format, e.g. CLIP's own.</summary>
     public static CaptionTokenizer FromFiles(string vocabularyPath, string mergesPath, int contextLength)
     {
-        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabularyPath))
-            ?? throw new InvalidDataException($"{vocabularyPath}: empty vocabulary");
+        var vocabulary = JsonFile.Read<Dictionary<string, int>>(vocabularyPath);
         var merges = new List<(string, string)>();
         foreach (var line in File.ReadLines(mergesPath))
         {
@@ -248,8 +247,7 @@ public sealed partial class CaptionTokenizer
     /// (open_clip's, for one).</summary>
     public static CaptionTokenizer Load(string path)
     {
-        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path))
-            ?? throw new InvalidDataException($"{path}: empty tokenizer file");
+        var manifest = JsonFile.Read<Manifest>(path);
         if (manifest.FormatVersion != FormatVersion)
             throw new InvalidDataException($"{path}: tokenizer format version {manifest.FormatVersion}, this build reads {FormatVersion}");
         if (string.IsNullOrEmpty(manifest.Vocabulary) || string.IsNullOrEmpty(manifest.Merges))

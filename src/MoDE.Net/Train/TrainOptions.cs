@@ -133,11 +133,14 @@ public sealed record TrainOptions
     }
 
     /// <summary><see cref="Validate()"/>, and a schedule of <paramref name="totalSteps"/> steps that holds the warmup.
-    /// Every model of a run has a schedule of at least <see cref="Steps"/>.</summary>
+    /// Every model of a run has a schedule of at least <see cref="Steps"/>; when that is the one too short, the error
+    /// names <see cref="Steps"/>, the option a user sets, rather than the warmup.</summary>
     public TrainOptions Validate(int totalSteps)
     {
         Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1, nameof(totalSteps));
+        if (WarmupSteps > totalSteps && totalSteps == Steps)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"{Steps} steps cannot hold the {WarmupSteps} warmup steps; give at least {WarmupSteps}");
         if (WarmupSteps > totalSteps)
             throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"must be at most the schedule's {totalSteps} steps");
         return this;

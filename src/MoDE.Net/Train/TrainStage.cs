@@ -20,20 +20,26 @@ public static class TrainStage
         run => [run.Tokenizer, .. RunModels.Of(run).Select(run.Model)]);
 
     /// <param name="only">Null: every model, then the stage's marker. A model name (<c>seed</c>, <c>expert_i</c>, <c>single</c>,
-    /// <c>baseline</c>): that model alone, as one Slurm task trains it; experts and single need the seed's final state.</param>
+    /// <c>baseline</c>): that model alone, as one Slurm task trains it, holding that model's part of the stage
+    /// (<see cref="StageLock"/>); experts and single need the seed's final state.</param>
+    /// <remarks>Before any model trains, every model's data is checked to fill a batch (<see cref="RequireFullBatches"/>),
+    /// and the options are recorded (<see cref="Stage.MarkStarted"/>), so a rerun with other options is refused instead of
+    /// training some models with one set and the rest with another.</remarks>
     public static void Run(RunLayout run, TrainOptions options, TextWriter log, CancellationToken stop = default, string? only = null)
     {
         options.Validate(options.Steps); // every model's schedule is at least this long
-        if (Stage.SkipIfDone(run, options, log)) return;
-        var pairs = PairStore.Load(run.Pairs, run.Images);
-        int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
+        Stage.Require(run);
+        if (only is not null && !RunModels.Of(run).Contains(only))
+            throw new ArgumentException($"no model '{only}' in this run; its models are {string.Join(", ", RunModels.Of(run))}", nameof(only));
+        using var hold = Stage.Begin(run, options, log, only);
+        if (hold is null) return;
         var experts = ExpertData.Load(run);
-        var models = RunModels.Of(experts.Count);
-        if (only is not null && !models.Contains(only))
-            throw new ArgumentException($"no model '{only}' in this run; its models are {string.Join(", ", models)}", nameof(only));
+        int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
+        RequireFullBatches(embedded.Length, experts, options);
         if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
             throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;
+        var pairs = PairStore.Load(run.Pairs, run.Images);
 
         if (!File.Exists(run.Tokenizer))
             CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);
@@ -49,6 +55,7 @@ public static class TrainStage
             throw new ArgumentException($"model '{options.Model}' takes {config.Vision.ImageSize}x{config.Vision.ImageSize} images, but the run's images ({run.Images}) are " +
                                         $"{pairs.Images.Height}x{pairs.Images.Width}; ingest with --image-size {config.Vision.ImageSize}", nameof(options));
         var all = new TrainingData(pairs.Images, tokens, embedded, [], 0);
+        Stage.MarkStarted(run, options);
 
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}; model {options.Model} on {options.Device}");
@@ -64,6 +71,28 @@ public static class TrainStage
         int baselineSteps = options.BaselineSteps(experts.Count);
         if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => TrainState.Create(config, options, baselineSteps), all, baselineSteps, options, log, stop);
         if (only is null) Stage.Finish(run, options);
+    }
+
+    /// <summary>
+    /// Throws, naming the batch size, unless every model's pass fills one batch: the seed, single and baseline models
+    /// see every embedded pair, expert i its own pairs and its share of the out-of-cluster pool (<see cref="PassSampler"/>
+    /// cannot train on a pass shorter than a batch). Read from the split alone, so too small an expert fails in the train
+    /// stage's first second rather than after the seed has trained.
+    /// </summary>
+    public static void RequireFullBatches(RunLayout run, TrainOptions options) =>
+        RequireFullBatches(Npy.ReadHeader(run.EmbeddedPairs).Shape[0], ExpertData.Load(run), options);
+
+    static void RequireFullBatches(int embedded, IReadOnlyList<ExpertData> experts, TrainOptions options)
+    {
+        var passes = experts.Select(e => (Model: $"data expert {e.Expert}",
+                Pairs: TrainingData.PairsPerPassOf(e.Rows.Length, e.OutOfClusterRows.Length, e.OutOfClusterRatio),
+                Detail: $" ({e.Rows.Length} of its own and {TrainingData.PairsPerPassOf(0, e.OutOfClusterRows.Length, e.OutOfClusterRatio)} out-of-cluster)"))
+            .Prepend((Model: "the seed, single and baseline models each", Pairs: embedded, Detail: ""));
+        foreach (var (model, pairs, detail) in passes)
+            if (pairs < options.BatchSize)
+                throw new ArgumentOutOfRangeException(nameof(TrainOptions.BatchSize), options.BatchSize,
+                    $"{model} has {pairs} pairs per pass{detail}, fewer than one batch of {options.BatchSize}; " +
+                    $"give a batch size of at most {pairs}, or fewer experts (no model has trained yet)");
     }
 
     /// <summary>Trains one model to <paramref name="untilStep"/>, saving its unfinished state on the way.</summary>

@@ -18,10 +18,14 @@ public sealed record TrainingData(ImageSet Images, long[][] Tokens, int[] Rows, 
         new(images, tokens, Enumerable.Range(0, images.Count).ToArray(), [], 0);
 
     /// <summary>Out-of-cluster pairs drawn in each pass.</summary>
-    public int OutOfClusterPerPass => (int)Math.Round(OutOfClusterRatio * OutOfClusterRows.Length);
+    public int OutOfClusterPerPass => PairsPerPassOf(0, OutOfClusterRows.Length, OutOfClusterRatio);
 
     /// <summary>Pairs in each pass.</summary>
-    public int PairsPerPass => Rows.Length + OutOfClusterPerPass;
+    public int PairsPerPass => PairsPerPassOf(Rows.Length, OutOfClusterRows.Length, OutOfClusterRatio);
+
+    /// <summary>Pairs in each pass of <paramref name="rows"/> own pairs and a <paramref name="ratio"/> share of
+    /// <paramref name="outOfCluster"/> pairs outside the cluster (rounded to the nearest).</summary>
+    public static int PairsPerPassOf(int rows, int outOfCluster, double ratio) => rows + (int)Math.Round(ratio * outOfCluster);
 
     /// <summary>Throws, naming the property, when the pieces do not fit together.</summary>
     public TrainingData Validate()

@@ -108,6 +108,8 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("--experts", "run", "--experts", "0")]
     [InlineData("--fine", "run", "--fine", "2", "--experts", "4")]
     [InlineData("--steps", "run", "--steps", "1")]
+    [InlineData("--steps", "run", "--steps", "10")] // under the 40 warmup steps
+    [InlineData("--threads", "run", "--threads", "-2")]
     [InlineData("--seed-share", "run", "--seed-share", "1.5")]
     [InlineData("--noise", "ingest", "--noise", "2")]
     [InlineData("--pairs", "import", "fashion-mnist", "--pairs", "-1")]
@@ -119,6 +121,27 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         Assert.DoesNotContain("Parameter", outcome.Error);
         Assert.DoesNotContain("Clusters", outcome.Error); // the record's property names stay inside
         Assert.False(Directory.Exists(Path.Combine(folder, "run")));
+    }
+
+    [Theory]
+    [Trait("Hostile", "class7")]
+    [InlineData("parallel", Verb.Failed, "mode work: disk full writing part 2")]
+    [InlineData("task", Verb.Failed, "mode work: part 2 is not a shard")]
+    [InlineData("stopped", Verb.Stopped, "mode work: stopped; run the same command again to resume")]
+    [InlineData("stopped and failed", Verb.Failed, "mode work: part 2 is not a shard")]
+    public void A_failure_inside_parallel_work_is_the_one_line_of_the_error_inside(string how, int code, string line)
+    {
+        Action work = how switch
+        {
+            "parallel" => () => Parallel.For(0, 4, i => { if (i == 2) throw new IOException("disk full writing part 2"); }),
+            "task" => () => Task.Run(() => throw new InvalidDataException("part 2 is not a shard")).Wait(),
+            "stopped" => () => throw new AggregateException(new OperationCanceledException()),
+            _ => () => throw new AggregateException(new OperationCanceledException(), new AggregateException(new InvalidDataException("part 2 is not a shard"))),
+        };
+        var root = new RootCommand { new Command("work").WithAction((_, _) => work()) };
+        var error = new StringWriter();
+        Assert.Equal(code, root.Parse(["work"]).Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = error }));
+        Assert.Equal(line, error.ToString().TrimEnd());
     }
 
     [Fact]

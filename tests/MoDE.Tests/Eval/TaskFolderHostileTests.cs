@@ -40,14 +40,14 @@ public sealed class TaskFolderHostileTests : IDisposable
 
     [Theory]
     [Trait("Hostile", "class1")]
-    [InlineData("{", "not a task description")]
-    [InlineData("", "not a task description")]
-    [InlineData("null", "holds null")]
-    [InlineData("[\"cat\", \"dog\"]", "not a task description")]
-    [InlineData("{\"name\": 5}", "not a task description")]
+    [InlineData("{", "not a valid TaskDescription")]
+    [InlineData("", "not a valid TaskDescription")]
+    [InlineData("null", "holds null, not a TaskDescription")]
+    [InlineData("[\"cat\", \"dog\"]", "not a valid TaskDescription")]
+    [InlineData("{\"name\": 5}", "not a valid TaskDescription")]
     [InlineData("{\"name\": \" \"}", "the name is empty")]
-    [InlineData("{\"classes\": \"cat\"}", "not a task description")]
-    [InlineData("{\"classes\": [1, 2]}", "not a task description")]
+    [InlineData("{\"classes\": \"cat\"}", "not a valid TaskDescription")]
+    [InlineData("{\"classes\": [1, 2]}", "not a valid TaskDescription")]
     [InlineData("{\"classes\": [\"cat\", null]}", "classes must be names")]
     [InlineData("{\"classes\": []}", "at least two classes")]
     [InlineData("{\"classes\": [\"cat\"]}", "at least two classes")]
@@ -60,13 +60,13 @@ public sealed class TaskFolderHostileTests : IDisposable
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"synonyms\": {\"cat\": null}}", "synonyms must be a list")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"synonyms\": {\"cat\": [null]}}", "synonyms must be a list")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"synonyms\": {\"cat\": [\" \"]}}", "synonyms must not be empty")]
-    [InlineData("{\"classes\": [\"cat\", \"dog\"], \"synonyms\": [\"kitten\"]}", "not a task description")]
+    [InlineData("{\"classes\": [\"cat\", \"dog\"], \"synonyms\": [\"kitten\"]}", "not a valid TaskDescription")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"templates\": 5}", "templates must be a list of strings")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"templates\": [1]}", "templates must be a list of strings")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"templates\": [\"no placeholder\"]}", "every template must contain {}")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"templates\": \"no-such-set\"}", "no template set 'no-such-set'")]
     [InlineData("{\"classes\": [\"cat\", \"dog\"], \"metric\": \"f1\"}", "metric 'f1'")]
-    [InlineData("{\"classes\": [\"cat\", \"dog\"], \"metric\": [1]}", "not a task description")]
+    [InlineData("{\"classes\": [\"cat\", \"dog\"], \"metric\": [1]}", "not a valid TaskDescription")]
     public void ABrokenTaskJsonIsOneLineNamingIt(string json, string reason)
     {
         string folder = LabelledFolder("json", json);
@@ -78,7 +78,7 @@ public sealed class TaskFolderHostileTests : IDisposable
     public void ADeeplyNestedTaskJsonIsOneLineNamingIt()
     {
         string folder = LabelledFolder("deep", "{\"classes\": " + new string('[', 100_000) + new string(']', 100_000) + "}");
-        FailsNaming(() => TaskFolder.Load(folder, Size), Path.Combine(folder, TaskFolder.TaskFile), "not a task description");
+        FailsNaming(() => TaskFolder.Load(folder, Size), Path.Combine(folder, TaskFolder.TaskFile), "not a valid TaskDescription");
     }
 
     [Theory]

@@ -66,6 +66,43 @@ public class ClipConfigTests
         Assert.Equal("Kind", Assert.Throws<ArgumentException>(() => (vit with { Vision = vit.Vision with { Kind = "resnet" } }).Validate()).ParamName);
     }
 
+    /// <summary>Sizes are bounded above as well, so a config (or a checkpoint's header) cannot ask for a 1e9-wide tower,
+    /// and no size overflows an int: the CNN's channels double each block, even past a shift's 64.</summary>
+    [Theory]
+    [Trait("Hostile", "class2")]
+    [InlineData("vision width", "Width")]
+    [InlineData("cnn layers", "Layers")]
+    [InlineData("cnn 65 layers", "Layers")]
+    [InlineData("vision layers", "Layers")]
+    [InlineData("image size", "ImageSize")]
+    [InlineData("embed dim", "EmbedDim")]
+    [InlineData("text width", "Width")]
+    [InlineData("text layers", "Layers")]
+    [InlineData("context length", "ContextLength")]
+    [InlineData("vocab size", "VocabSize")]
+    [InlineData("mlp ratio", "MlpRatio")]
+    public void AHugeSizeIsRejectedNamingTheField(string what, string field)
+    {
+        var vit = ClipConfig.TinyVit(100);
+        var cnn = ClipConfig.Tiny(100);
+        var config = what switch
+        {
+            "vision width" => vit with { Vision = vit.Vision with { Width = 1_000_000_000, HeadWidth = 1_000_000 } },
+            "cnn layers" => cnn with { Vision = cnn.Vision with { Layers = 20 } },
+            "cnn 65 layers" => cnn with { Vision = cnn.Vision with { Layers = 65 } },
+            "vision layers" => vit with { Vision = vit.Vision with { Layers = 5000 } },
+            "image size" => vit with { Vision = vit.Vision with { ImageSize = 1 << 20, PatchSize = 4 } },
+            "embed dim" => vit with { EmbedDim = int.MaxValue },
+            "text width" => vit with { Text = vit.Text with { Width = 1 << 20, Heads = 1 } },
+            "text layers" => vit with { Text = vit.Text with { Layers = int.MaxValue } },
+            "context length" => vit with { Text = vit.Text with { ContextLength = 1 << 20 } },
+            "vocab size" => vit with { Text = vit.Text with { VocabSize = int.MaxValue } },
+            "mlp ratio" => vit with { Text = vit.Text with { MlpRatio = 1e6 } },
+            _ => throw new ArgumentException(what, nameof(what)),
+        };
+        Assert.Equal(field, Assert.Throws<ArgumentOutOfRangeException>(() => config.Validate()).ParamName);
+    }
+
     [Fact]
     public void ResolveFindsPresetsAndFiles()
     {

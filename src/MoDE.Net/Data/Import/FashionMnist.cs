@@ -49,16 +49,16 @@ public static class FashionMnist
             .All(f => System.IO.File.Exists(File(root, f.Item1, f.Item2)));
 
     /// <summary>The test split as a zero-shot task.</summary>
-    public static ZeroShotTask Task(string root, int imageSize)
+    public static ZeroShotTask Task(string root, int imageSize, CancellationToken stop = default)
     {
-        var (images, labels) = Split(root, "t10k", imageSize, limit: 0);
+        var (images, labels) = Split(root, "t10k", imageSize, limit: 0, stop);
         return new ZeroShotTask(TaskName, Classes, Templates, images, labels);
     }
 
     /// <summary>The training split (its first <paramref name="limit"/> images, 0 = all) as captioned pairs; ids are <c>fashion-mnist/train/INDEX</c>.</summary>
-    public static PairSet Pairs(string root, int imageSize, int seed, int limit)
+    public static PairSet Pairs(string root, int imageSize, int seed, int limit, CancellationToken stop = default)
     {
-        var (images, labels) = Split(root, "train", imageSize, limit);
+        var (images, labels) = Split(root, "train", imageSize, limit, stop);
         var random = new Random(seed);
         var pairs = labels.Select((label, i) => new Pair(
             $"{TaskName}/train/{i:D5}",
@@ -67,7 +67,7 @@ public static class FashionMnist
         return new PairSet(pairs, images);
     }
 
-    static (ImageSet Images, int[] Labels) Split(string root, string split, int imageSize, int limit)
+    static (ImageSet Images, int[] Labels) Split(string root, string split, int imageSize, int limit, CancellationToken stop)
     {
         string imagesPath = File(root, split, "images-idx3"), labelsPath = File(root, split, "labels-idx1");
         if (!System.IO.File.Exists(imagesPath))
@@ -81,7 +81,7 @@ public static class FashionMnist
         var decoder = new ImageDecoder(imageSize, long.MaxValue, ImageBackground.Black);
         var rgb = new byte[(long)count * decoder.ImageBytes];
         int source = rows * columns;
-        Parallel.For(0, count, () => new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque)), (i, _, bitmap) =>
+        Parallel.For(0, count, new ParallelOptions { CancellationToken = stop }, () => new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque)), (i, _, bitmap) =>
         {
             Marshal.Copy(pixels, i * source, bitmap.GetPixels(), source);
             bitmap.NotifyPixelsChanged();
@@ -93,18 +93,20 @@ public static class FashionMnist
 
     /// <summary>
     /// Writes the task into the run and, unless <see cref="FashionMnistOptions.TaskOnly"/>, the captioned training
-    /// pairs as the run's ingest (with its report and done marker).
+    /// pairs as the run's ingest (with its report and done marker). Holds the ingest stage, whose folders it writes;
+    /// <paramref name="stop"/> ends the decoding at its next image.
     /// </summary>
-    public static void Import(RunLayout run, FashionMnistOptions options, TextWriter log)
+    public static void Import(RunLayout run, FashionMnistOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
+        using var hold = IngestStage.Stage.Hold(run);
         var clock = Stopwatch.StartNew();
-        var task = Task(options.Root, options.ImageSize);
+        var task = Task(options.Root, options.ImageSize, stop);
         TaskStore.Save(task, run.Task(TaskName));
         log.WriteLine($"import fashion-mnist: zero-shot task of {task.Images.Count} test images, {task.Classes.Count} classes, {task.Templates.Count} templates -> {run.Task(TaskName)}");
         if (options.TaskOnly) return;
-        if (StageMarker.IsDone(run, IngestStage.Stage.Name, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
-        var pairs = Pairs(options.Root, options.ImageSize, options.Seed, options.Pairs);
+        if (IngestStage.Stage.IsDoneWith(run, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
+        var pairs = Pairs(options.Root, options.ImageSize, options.Seed, options.Pairs, stop);
         PairStore.Save(pairs, run.Pairs, run.Images);
         var report = new IngestReport { Source = options.Root, Format = "fashion-mnist", ImageSize = options.ImageSize, Files = 4, Kept = pairs.Count, Decoded = pairs.Count + task.Images.Count, Threads = Environment.ProcessorCount };
         report.DecodeSeconds = report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);

@@ -14,6 +14,6 @@ public static class OpenClipart
 
     public static SourceOptions Options(string root = OpenClipartReader.DefaultRoot) => new() { Source = root, Format = SourceFormat.OpenClipart };
 
-    public static IngestReport? Import(RunLayout run, SourceOptions options, TextWriter log) =>
-        IngestStage.Run(run, options with { Format = SourceFormat.OpenClipart }, log);
+    public static IngestReport? Import(RunLayout run, SourceOptions options, TextWriter log, CancellationToken stop = default) =>
+        IngestStage.Run(run, options with { Format = SourceFormat.OpenClipart }, log, stop);
 }

@@ -30,9 +30,10 @@ public static class HeldOutSplit
     /// <summary>
     /// Splits the pairs the ingest wrote (<see cref="RunLayout.Pairs"/>, <see cref="RunLayout.Images"/>): the held-out
     /// images into the task folder, the rest back in place. Returns the images and the pairs held out (0, 0 when the
-    /// corpus is too small or <see cref="SourceOptions.HeldOut"/> is 0).
+    /// corpus is too small or <see cref="SourceOptions.HeldOut"/> is 0). <paramref name="stop"/> ends it before anything
+    /// is replaced (the ingest stage is then unfinished, and a rerun ingests again).
     /// </summary>
-    public static (int Images, int Pairs) Apply(RunLayout run, SourceOptions options)
+    public static (int Images, int Pairs) Apply(RunLayout run, SourceOptions options, CancellationToken stop = default)
     {
         var pairs = PairStore.ReadCaptions(run.Pairs);
         int draw = Sample(pairs.Count, options);
@@ -59,6 +60,7 @@ public static class HeldOutSplit
         var buffer = new byte[imageBytes];
         for (int i = 0; i < pairs.Count; i++)
         {
+            if (i % 4096 == 0) stop.ThrowIfCancellationRequested();
             input.ReadExactly(buffer);
             if (held.TryGetValue(buffer, out int image)) captions.Add((image, pairs[i].Caption));
             else { rest.Add(buffer); kept.Add(pairs[i]); }

@@ -18,34 +18,39 @@ public static class IngestStage
     /// <summary>The pairs and the zero-shot tasks; the first stage, needing nothing.</summary>
     public static readonly Stage Stage = new("ingest", [], run => [run.Pairs, run.Images, run.TasksFolder]);
 
-    public static void Run(RunLayout run, SyntheticWebOptions options, TextWriter log)
+    /// <summary>The built-in dataset; <paramref name="stop"/> ends the rendering at its next image, before anything is
+    /// written (a rerun renders again: every image is a function of the seed and its index).</summary>
+    public static void Run(RunLayout run, SyntheticWebOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
-        if (Stage.SkipIfDone(run, options, log)) return;
+        using var hold = Stage.Begin(run, options, log);
+        if (hold is null) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new ConsoleProgress("ingest", options.Pairs, log);
-        var pairs = SyntheticWeb.GeneratePairs(options, new Progress<int>(done => progress.Report(done)));
+        var pairs = SyntheticWeb.GeneratePairs(options, new Progress<int>(done => progress.Report(done)), stop);
+        var tasks = SyntheticWeb.GenerateTasks(options, stop);
         PairStore.Save(pairs, run.Pairs, run.Images);
         SyntheticWeb.RenderContactSheet(pairs, run.Preview, perClass: 8);
-        var tasks = SyntheticWeb.GenerateTasks(options);
         foreach (var task in tasks) TaskStore.Save(task, run.Task(task.Name));
         Stage.Finish(run, options);
         log.WriteLine($"ingest: {pairs.Count} pairs ({pairs.Pairs.Count(p => p.Noisy)} noisy) and {tasks.Count} zero-shot tasks " +
                       $"({string.Join(", ", tasks.Select(t => $"{t.Name}: {t.Classes.Count} classes"))}) in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>The user's data instead of the built-in dataset; returns the report (also saved to ingest/report.json).</summary>
-    public static IngestReport? Run(RunLayout run, SourceOptions options, TextWriter log)
+    /// <summary>The user's data instead of the built-in dataset; returns the report (also saved to ingest/report.json).
+    /// <paramref name="stop"/> ends the reading at its next chunk of records, writing no pairs.</summary>
+    public static IngestReport? Run(RunLayout run, SourceOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
-        if (Stage.SkipIfDone(run, options, log)) return null;
+        using var hold = Stage.Begin(run, options, log);
+        if (hold is null) return null;
         log.WriteLine($"ingest: reading {options.Source}");
-        var report = SourceIngest.Run(options, run.Pairs, run.Images, log);
+        var report = SourceIngest.Run(options, run.Pairs, run.Images, log, stop);
         report.Save(run.IngestReport);
         if (report.Kept == 0)
             throw new InvalidDataException($"{options.Source}: no pair could be used ({report.Summary()}); see {run.IngestReport}");
         Directory.CreateDirectory(run.TasksFolder);
-        var (images, pairs) = HeldOutSplit.Apply(run, options);
+        var (images, pairs) = HeldOutSplit.Apply(run, options, stop);
         report.Kept -= pairs;
         report.HeldOut = pairs;
         report.HeldOutImages = images;

@@ -16,7 +16,7 @@ public static class SourceIngest
     /// <summary>Records decoded together: enough to keep every core busy, few enough that a chunk of large tar members fits in memory.</summary>
     public const int ChunkSize = 256;
 
-    public static IngestReport Run(SourceOptions options, string captionsPath, string imagesPath, TextWriter log)
+    public static IngestReport Run(SourceOptions options, string captionsPath, string imagesPath, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
@@ -51,6 +51,7 @@ public static class SourceIngest
             bool full = false;
             while (!full)
             {
+                stop.ThrowIfCancellationRequested();
                 var chunk = next.GetAwaiter().GetResult();
                 if (chunk.Count == 0) break;
                 next = Task.Run(Take); // read ahead while this chunk decodes

@@ -20,11 +20,11 @@ internal sealed class Rasterizer : IDisposable
         canvas = new SKCanvas(bitmap);
     }
 
-    public static void RenderAll(int count, int size, byte[] pixels, Action<int, SKCanvas> draw, IProgress<int>? progress)
+    public static void RenderAll(int count, int size, byte[] pixels, Action<int, SKCanvas> draw, IProgress<int>? progress, CancellationToken stop = default)
     {
         int imageBytes = size * size * ImageSet.Channels, done = 0;
         int reportEvery = Math.Max(1, count / 100);
-        Parallel.For(0, count, () => new Rasterizer(size), (i, _, rasterizer) =>
+        Parallel.For(0, count, new ParallelOptions { CancellationToken = stop }, () => new Rasterizer(size), (i, _, rasterizer) =>
         {
             rasterizer.Render(i, draw, pixels.AsSpan(i * imageBytes, imageBytes));
             int finished = Interlocked.Increment(ref done);

@@ -20,8 +20,9 @@ public static class SyntheticWeb
     public static IReadOnlyList<string> AllTemplates { get; } =
         ["a photo of a {}.", "a picture of a {}.", "an image of a {}.", "a drawing of a {}.", "a low resolution photo of a {}.", "a small image of a {}."];
 
-    /// <summary>Training pairs; pair i is image i, its id "syn-000123". <paramref name="progress"/> receives pairs done.</summary>
-    public static PairSet GeneratePairs(SyntheticWebOptions options, IProgress<int>? progress = null)
+    /// <summary>Training pairs; pair i is image i, its id "syn-000123". <paramref name="progress"/> receives pairs done;
+    /// <paramref name="stop"/> ends the rendering at its next image.</summary>
+    public static PairSet GeneratePairs(SyntheticWebOptions options, IProgress<int>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -37,7 +38,7 @@ public static class SyntheticWeb
             var look = domain.Draw(canvas, local, rng);
             classes[i] = c;
             captions[i] = AltText.Finish(domain.Caption(local, look, rng), rng);
-        }, progress);
+        }, progress, stop);
 
         // Noise after all clean captions exist, so a noisy pair can borrow another image's caption.
         var pairs = new Pair[count];
@@ -60,7 +61,7 @@ public static class SyntheticWeb
     /// One zero-shot task per domain, then "all" over every class. Images are ordered class by class,
     /// <see cref="SyntheticWebOptions.EvalImagesPerClass"/> each, and come from the evaluation stream of the seed.
     /// </summary>
-    public static IReadOnlyList<ZeroShotTask> GenerateTasks(SyntheticWebOptions options)
+    public static IReadOnlyList<ZeroShotTask> GenerateTasks(SyntheticWebOptions options, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -71,7 +72,7 @@ public static class SyntheticWeb
             var rng = ItemRandom.For(options.Seed, ItemRandom.Purpose.EvalImage, i);
             var (domain, local) = AllClasses[i / perClass];
             domain.Draw(canvas, local, rng);
-        }, progress: null);
+        }, progress: null, stop);
         var all = new ImageSet(count, size, size, pixels);
 
         var tasks = new List<ZeroShotTask>();
