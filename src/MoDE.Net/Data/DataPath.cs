@@ -44,7 +44,13 @@ public sealed class DataPath
             path = uri.LocalPath;
         }
         int links = 0;
-        string? real = Real(path, Folder, ref links);
+        string? real;
+        try { real = Real(path, Folder, ref links); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            problem = $"'{named}' cannot be resolved ({e.Message})";
+            return null;
+        }
         if (real is null) { problem = $"'{named}' goes through more than {MaxLinks} symbolic links (a loop?)"; return null; }
         if (AllowOutside || IsInside(real)) return real;
         problem = $"'{named}' leads outside {Folder} (to {real}); --allow-outside-paths reads it";
