@@ -17,19 +17,33 @@ public static class RunFlags
     };
     public static readonly Option<int?> Seed = new("--seed") { Description = "One number from which every stage's seed is derived (default: each stage's own)" };
     public static readonly Option<int?> Threads = new("--threads") { Description = "Threads for libtorch and ONNX Runtime (default: one per core)" };
+    public static readonly Option<bool> AllowOutsidePaths = new("--allow-outside-paths")
+    {
+        Description = "Read image paths of manifests and task folders that lead outside their folder (../, absolute, file://, or a symbolic link out); by default they are skipped (ingest) or refused (eval)",
+    };
+    public static readonly Option<string[]> Tasks = new("--tasks")
+    {
+        Description = "Task folders the eval stage scores beside the run's own (task.json + labels.csv, an ImageFolder tree, or pairs.csv)", AllowMultipleArgumentsPerToken = true,
+    };
 
-    /// <summary>The data flags: the built-in dataset's, or a --source with its own; <c>--image-size</c> applies to either.</summary>
-    public static void AddData(Command command)
+    /// <summary>
+    /// The data flags: the built-in dataset's, or a --source with its own; <c>--image-size</c> applies to either.
+    /// <c>--allow-outside-paths</c> applies to a --source, and, when the command also <paramref name="evaluates"/>, to task folders.
+    /// </summary>
+    public static void AddData(Command command, bool evaluates = false)
     {
         StageFlags.Data.AddTo(command);
         command.Options.Add(StageFlags.Source.Option);
         StageFlags.SourceOnly.AddTo(command);
+        command.Options.Add(AllowOutsidePaths);
         command.Validators.Add(result =>
         {
             bool source = result.GetResult(StageFlags.Source.Option) is { Implicit: false };
             foreach (var flag in StageFlags.SourceOnly.Flags)
                 if (!source && result.GetResult(flag.Option) is { Implicit: false })
                     result.AddError($"{flag.Option.Name} applies only with --source");
+            if (!source && !evaluates && result.GetResult(AllowOutsidePaths) is { Implicit: false })
+                result.AddError($"{AllowOutsidePaths.Name} applies only with --source");
             foreach (var flag in new IFlag<Data.Synthetic.SyntheticWebOptions>[] { StageFlags.Pairs, StageFlags.Noise })
                 if (source && result.GetResult(flag.Option) is { Implicit: false })
                     result.AddError($"{flag.Option.Name} applies only to the built-in dataset, not with --source");
@@ -80,6 +94,9 @@ public static class RunFlags
             Train = StageFlags.TrainMachine.Apply(p, StageFlags.Train.Apply(p, o.Train)),
             Slurm = StageFlags.Slurm.Apply(p, o.Slurm),
         };
+        if (p.GetValue(AllowOutsidePaths))
+            o = o with { Eval = o.Eval with { AllowOutsidePaths = true }, Source = o.Source is null ? null : o.Source with { AllowOutsidePaths = true } };
+        if (p.GetValue(Tasks) is { Length: > 0 } tasks) o = o with { Eval = o.Eval with { Tasks = [.. tasks.Select(Path.GetFullPath)] } };
         if (p.GetValue(Threads) is int threads)
             o = o with
             {
@@ -100,5 +117,6 @@ public static class RunFlags
     /// <summary>Every flag set a run's options come from, to name the flag of a record's property in an error.</summary>
     public static IReadOnlyList<IFlagNames> Names { get; } =
         [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.Cluster,
-         StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName("Threads", Threads.Name)];
+         StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName("Threads", Threads.Name),
+         new FlagName(nameof(Eval.EvalOptions.Tasks), Tasks.Name)];
 }

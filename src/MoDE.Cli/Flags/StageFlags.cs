@@ -29,11 +29,14 @@ public static class StageFlags
         nameof(SourceOptions.Format), o => o.Format, (o, v) => o with { Format = v });
     public static readonly Flag<SourceOptions, int> MaxPairs = new("--max-pairs", "Stop after this many pairs of --source are kept (0: all)",
         nameof(SourceOptions.MaxPairs), o => o.MaxPairs, (o, v) => o with { MaxPairs = v });
+    public static readonly Flag<SourceOptions, double> HeldOut = new("--held-out",
+        "Share of --source's images held out of training as the retrieval task tasks/held-out, which the eval stage scores (0: none; then give --tasks)",
+        nameof(SourceOptions.HeldOut), o => o.HeldOut, (o, v) => o with { HeldOut = v });
     /// <summary>The source's own image size flag: <c>--image-size</c> sets both records, whichever the run ingests.</summary>
     public static readonly Flag<SourceOptions, int> SourceImageSize = new("--image-size", "Side of the square images, in pixels",
         nameof(SourceOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
     /// <summary>The flags only a --source applies; <c>--image-size</c> is declared by <see cref="Data"/>.</summary>
-    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs);
+    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut);
 
     public static readonly Flag<EmbedOptions, string> Encoder = new("--encoder",
         "Caption encoder: all-MiniLM-L6-v2, arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json",

@@ -16,7 +16,7 @@ public static class EvalVerb
         };
         var command = new Command("eval", "Zero-shot accuracy of the baselines, each expert, and the uniform and routed ensembles; --tasks DIR... scores tasks from disk")
         {
-            RunFlags.Run, tasks, RunFlags.Threads,
+            RunFlags.Run, tasks, RunFlags.Threads, RunFlags.AllowOutsidePaths,
         };
         return command.WithAction((p, output) =>
         {
@@ -25,13 +25,14 @@ public static class EvalVerb
             var options = RunFlags.Options(p).Eval;
             if (p.GetValue(tasks) is not { Length: > 0 } folders)
             {
-                output.WriteLine(EvalStage.Run(run, options, output, stop).ToTable());
+                // a finished stage's table as it is, whatever tasks `mode run --tasks` gave it
+                output.WriteLine((EvalStage.Stage.IsDone(run) ? Results.Load(run) : EvalStage.Run(run, options, output, stop)).ToTable());
                 return;
             }
             options.Validate();
             using var hold = EvalStage.Stage.Hold(run, "tasks"); // writes eval/tasks.*: a part of the eval stage's folder
             int size = EvalStage.ImageSize(run);
-            var loaded = folders.Select(f => TaskFolder.Load(f, size)).ToList();
+            var loaded = folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList();
             var results = EvalStage.Evaluate(run, loaded, options, output, stop);
             results.Save(run.TaskResultsJson, run.TaskResultsMarkdown);
             output.WriteLine(results.ToTable());

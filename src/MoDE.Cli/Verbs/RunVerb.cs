@@ -11,11 +11,11 @@ public static class RunVerb
 {
     public static Command Create(CancellationToken stop)
     {
-        var command = new Command("run", "The whole pipeline on the built-in dataset (or --source), the report included; stages already done are skipped")
+        var command = new Command("run", "The whole pipeline on the built-in dataset (or --source, scored on a held-out share of it), the report included; stages already done are skipped")
         {
-            RunFlags.Run, RunFlags.Seed, RunFlags.Threads,
+            RunFlags.Run, RunFlags.Seed, RunFlags.Threads, RunFlags.Tasks,
         };
-        RunFlags.AddData(command);
+        RunFlags.AddData(command, evaluates: true);
         StageFlags.Embed.AddTo(command);
         StageFlags.Cluster.AddTo(command);
         StageFlags.Train.AddTo(command);
@@ -29,7 +29,7 @@ public static class RunVerb
             output.WriteLine($"MoDE run in {run.Root}");
             var results = Pipeline.Run(run, options, output, stop);
             output.WriteLine();
-            output.WriteLine("Zero-shot top-1 accuracy (%):");
+            output.WriteLine("Scores (%), each task's headline metric (zero-shot top-1 unless a task says otherwise):");
             output.WriteLine(results.ToTable());
             output.WriteLine($"Table written to {run.ResultsMarkdown} and {run.ResultsJson}; report in {run.ReportHtml}");
             output.WriteLine($"Wall time {clock.Elapsed:hh\\:mm\\:ss}, peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");

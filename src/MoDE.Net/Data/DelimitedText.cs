@@ -27,6 +27,15 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
         foreach (var record in new DelimitedText(reader, delimiter, path).Records()) yield return record;
     }
 
+    /// <summary>
+    /// One record as a line that <see cref="Records"/> reads back as the same fields: a field holding the delimiter or a
+    /// line break (or, in CSV, a quote; in TSV, a leading quote) is quoted, its quotes doubled.
+    /// </summary>
+    public static string Line(IEnumerable<string> fields, char delimiter) => string.Join(delimiter, fields.Select(field =>
+        field.Contains(delimiter) || field.Contains('\n') || field.Contains('\r') || (delimiter == '\t' ? field.StartsWith('"') : field.Contains('"'))
+            ? $"\"{field.Replace("\"", "\"\"")}\""
+            : field));
+
     int _line = 1, _column = 0;
 
     int Read()

@@ -64,6 +64,18 @@ public sealed class ImageSet
     public static ImageSet Load(string path)
     {
         using var stream = File.OpenRead(path);
+        var (count, height, width) = ReadHeader(stream, path);
+        var pixels = new byte[(long)count * height * width * Channels];
+        stream.ReadExactly(pixels);
+        return new ImageSet(count, height, width, pixels);
+    }
+
+    /// <summary>
+    /// The header of the images file open in <paramref name="stream"/> (at its start), checked against the file's
+    /// length; the stream is left at the first pixel, for readers that go image by image.
+    /// </summary>
+    public static (int Count, int Height, int Width) ReadHeader(Stream stream, string path)
+    {
         Span<byte> header = stackalloc byte[HeaderBytes];
         if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length || !header[..8].SequenceEqual(Magic))
             throw new InvalidDataException($"{path}: not a MoDE image file (bad magic or too short)");
@@ -79,8 +91,6 @@ public sealed class ImageSet
         long expected = (long)count * height * width * channels;
         if (stream.Length - header.Length != expected)
             throw new InvalidDataException($"{path}: expected {expected} pixel bytes, file holds {stream.Length - header.Length} (truncated?)");
-        var pixels = new byte[expected];
-        stream.ReadExactly(pixels);
-        return new ImageSet(count, height, width, pixels);
+        return (count, height, width);
     }
 }

@@ -1,5 +1,6 @@
 using MoDE.Cluster;
 using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Embed;
 using MoDE.Route;
 using MoDE.Split;
@@ -13,8 +14,9 @@ namespace MoDE.Eval;
 /// Stage 5: every task scored for the equal-compute baseline, the single model on the experts' schedule (the
 /// paper's baseline), each expert alone, the uniform ensemble, the max over experts, the best single expert in
 /// hindsight (an oracle, labelled as such), and the routed ensemble under each routing (released-code and paper
-/// formulas, by fine and by coarse centers). <see cref="Run"/> scores the run's built-in tasks;
-/// <see cref="Evaluate"/> any set of tasks (<c>mode eval --tasks</c>).
+/// formulas, by fine and by coarse centers). <see cref="Run"/> scores the run's tasks (every folder in its tasks
+/// folder: the built-in ones, or the held-out split of the user's pairs, and any copied there) and
+/// <see cref="EvalOptions.Tasks"/>; <see cref="Evaluate"/> any set of tasks (<c>mode eval --tasks</c>).
 /// </summary>
 public static class EvalStage
 {
@@ -26,12 +28,30 @@ public static class EvalStage
         options.Validate();
         using var hold = Stage.Begin(run, options, log);
         if (hold is null) return Results.Load(run);
-        var tasks = TaskStore.LoadAll(run.TasksFolder);
-        if (tasks.Count == 0) throw new InvalidOperationException($"{run.TasksFolder}: no task folders (task.json) to evaluate");
-        var results = Evaluate(run, tasks.Select(ClassificationTask.Of).ToList(), options, log, stop);
+        var folders = RequireTasks(run, options);
+        int size = ImageSize(run);
+        var results = Evaluate(run, folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList(), options, log, stop);
         results.Save(run);
         Stage.Finish(run, options);
         return results;
+    }
+
+    /// <summary>The folders <see cref="Run"/> scores: the run's own, by name, then <see cref="EvalOptions.Tasks"/>.</summary>
+    public static List<string> TaskFolders(RunLayout run, EvalOptions options) =>
+    [
+        .. (Directory.Exists(run.TasksFolder) ? Directory.GetDirectories(run.TasksFolder).Order(StringComparer.Ordinal) : Enumerable.Empty<string>()),
+        .. options.Tasks ?? [],
+    ];
+
+    /// <summary><see cref="TaskFolders"/>, or an error saying how to get a task when there is none.</summary>
+    public static List<string> RequireTasks(RunLayout run, EvalOptions options)
+    {
+        var folders = TaskFolders(run, options);
+        if (folders.Count > 0) return folders;
+        throw new InvalidOperationException(
+            $"{run.TasksFolder}: no task folders to evaluate; a --source of at least {2 * new SourceOptions().HeldOutMin} pairs holds a share of them out as one (--held-out), " +
+            $"or import one (`{ModeCommand.Invocation} import fashion-mnist --task-only --run {ModeCommand.Quote(run.Root)}`), copy task folders there, " +
+            $"or name them with `{ModeCommand.Invocation} run --tasks DIR`");
     }
 
     /// <summary>The image size the run's models take.</summary>
@@ -47,6 +67,8 @@ public static class EvalStage
     {
         Stage.Require(run);
         if (tasks.Count == 0) throw new ArgumentException("no tasks to evaluate", nameof(tasks));
+        if (tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidDataException($"{twice.Count()} tasks are named '{twice.Key}'; give each task folder its own name (task.json's \"name\")");
         var clusters = ClusterHierarchy.Load(run);
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         int n = RunModels.Experts(run);
@@ -146,7 +168,8 @@ public static class EvalStage
                     weights[$"{tasks[t].Name} ({routings[r].Name}, per query, mean)"] =
                         Enumerable.Range(0, n).Select(c => perQuery.Average(w => w[c])).ToArray();
             }
-        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, "")
+        string about = string.Join(" ", tasks.Where(t => t.Description is not null).Select(t => $"Task {t.Name}: {t.Description}."));
+        return new Results(tasks.Select(t => t.Name).ToList(), methods, weights, about)
         {
             Headlines = tasks.Select(t => t.Headline).ToList(), TaskSizes = tasks.Select(t => t.TestSize).ToList(),
         };

@@ -14,6 +14,9 @@ public abstract record EvalTask(string Name)
 
     /// <summary>How many test items the headline metric is a proportion over, for its confidence interval.</summary>
     public abstract int TestSize { get; }
+
+    /// <summary>What the task is, when its folder says (task.json's <c>description</c>), shown with the results.</summary>
+    public string? Description { get; init; }
 }
 
 /// <summary>

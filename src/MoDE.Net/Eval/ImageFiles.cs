@@ -1,48 +1,54 @@
 using MoDE.Data;
-using SkiaSharp;
+using MoDE.Data.Ingest;
 
 namespace MoDE.Eval;
 
 /// <summary>
-/// Image files (PNG, JPEG, WebP, GIF, BMP: whatever SkiaSharp decodes) to an <see cref="ImageSet"/> at a model's
-/// image size, preprocessed as CLIP does: the shorter side resized to the size, then the center square cropped.
-/// Transparent pixels are composed over white; mipmaps keep large downscales free of aliasing.
+/// Image files of a task folder to an <see cref="ImageSet"/> at a model's image size, read and decoded exactly as the
+/// ingest stage reads a manifest's images (<see cref="SourceIngest"/>, <see cref="ImageDecoder"/>): the same size,
+/// pixel and byte limits (<see cref="SourceOptions"/>' defaults), the same preprocessing (CLIP's: the shorter side
+/// resized to the size, then the center square cut out; transparency over white), and the same refusals. An image
+/// that cannot be used is an error naming the file and the reason, as the ingest report names it
+/// (<c>tasks/x/cat/1.jpg: truncated_image</c>): a task is scored on all its images or not at all.
 /// </summary>
 public static class ImageFiles
 {
+    /// <summary>The ingest stage's limits, so ingest and evaluation accept the same images.</summary>
+    static readonly SourceOptions Limits = new();
+
     public static ImageSet Load(IReadOnlyList<string> paths, int size)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(size));
-        int imageBytes = size * size * ImageSet.Channels;
+        var decoder = new ImageDecoder(size, Limits.MaxPixels, Limits.Background);
+        int imageBytes = decoder.ImageBytes;
         var pixels = new byte[(long)paths.Count * imageBytes];
-        Parallel.For(0, paths.Count, i => Decode(paths[i], size).CopyTo(pixels.AsSpan(i * imageBytes, imageBytes)));
+        var problems = new string?[paths.Count];
+        Parallel.For(0, paths.Count, i => problems[i] = Decode(paths[i], decoder, pixels.AsSpan(i * imageBytes, imageBytes)));
+        if (problems.FirstOrDefault(p => p is not null) is { } problem) throw new InvalidDataException(problem);
         return new ImageSet(paths.Count, size, size, pixels);
     }
 
     /// <summary>One file as size x size x RGB bytes.</summary>
     public static byte[] Decode(string path, int size)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image file not found", path);
-        using var source = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not an image SkiaSharp can decode");
-        int side = Math.Min(source.Width, source.Height);
-        var crop = SKRect.Create((source.Width - side) / 2f, (source.Height - side) / 2f, side, side);
-        var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var target = new SKBitmap(info);
-        using (var canvas = new SKCanvas(target))
-        using (var image = SKImage.FromBitmap(source))
-        using (var paint = new SKPaint())
-        {
-            canvas.Clear(SKColors.White);
-            canvas.DrawImage(image, crop, SKRect.Create(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear), paint);
-        }
-        var rgba = target.GetPixelSpan();
-        var rgb = new byte[size * size * ImageSet.Channels];
-        for (int p = 0; p < size * size; p++)
-        {
-            rgb[p * 3] = rgba[p * 4];
-            rgb[p * 3 + 1] = rgba[p * 4 + 1];
-            rgb[p * 3 + 2] = rgba[p * 4 + 2];
-        }
+        var decoder = new ImageDecoder(size, Limits.MaxPixels, Limits.Background);
+        var rgb = new byte[decoder.ImageBytes];
+        if (Decode(path, decoder, rgb) is { } problem) throw new InvalidDataException(problem);
         return rgb;
+    }
+
+    /// <summary>Decodes one file into <paramref name="rgb"/>; null, or the one-line reason it cannot be used.</summary>
+    static string? Decode(string path, ImageDecoder decoder, Span<byte> rgb)
+    {
+        try
+        {
+            return SourceIngest.Decode(new SourceRecord(path, "", ImagePath: path), decoder, Limits.MaxImageBytes, rgb) is { } skip
+                ? $"{path}: {IngestReport.Key(skip.Reason)}{(skip.Detail is null || skip.Detail == path ? "" : $" ({skip.Detail})")}"
+                : null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException) // whatever a codec throws ends as one line naming the file
+        {
+            return $"{path}: cannot be read ({e.GetType().Name}: {e.Message})";
+        }
     }
 }

@@ -102,6 +102,7 @@ public sealed record Results(IReadOnlyList<string> Tasks, IReadOnlyList<Results.
             for (int t = 0; t < Tasks.Count; t++) text.Append("  ").Append(Percent(m.Accuracy[t]).PadLeft(widths[t]));
             text.AppendLine("  " + Percent(m.Average).PadLeft(7));
         }
+        if (Note.Length > 0) text.AppendLine(Note);
         if (TypicalHalfWidths() is not { } typical)
             return text.AppendLine("(these results record no test-set sizes, so no 95% intervals)").ToString();
         text.Append("test items".PadRight(nameWidth));

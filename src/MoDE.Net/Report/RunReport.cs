@@ -48,6 +48,7 @@ public static class RunReport
             document.AddParagraph("Each task's column holds its headline metric (%): " +
                                   string.Join(", ", results.Tasks.Select((t, i) => $"{t}: {results.Headlines?.ElementAtOrDefault(i) ?? ClassificationMetrics.Top1}")) + ".");
             document.AddParagraph(Noise(results));
+            if (results.Note.Length > 0) document.AddParagraph(results.Note);
             document.AddTable(["method", .. results.Tasks, "average"], results.Methods.Select(m => (IReadOnlyList<string>)
                 [m.Name, .. m.Accuracy.Select((a, t) => WithHalfWidth(a, results.Interval(m, t)?.HalfWidth)), WithHalfWidth(m.Average, results.AverageHalfWidth(m))]));
             document.AddList(results.Methods.Select(m => $"{m.Name}: {m.Description}."));

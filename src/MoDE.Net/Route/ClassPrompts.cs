@@ -1,11 +1,14 @@
 using MoDE.Data;
+using MoDE.Tokenizer;
 
 namespace MoDE.Route;
 
 /// <summary>
 /// The text side of a classification task: class names, optional synonyms of each, and prompt templates
 /// ("a photo of a {}."). A class's prompts are every template filled with every one of its names, so its
-/// embedding (<see cref="ClassEmbedding"/>) averages over templates and synonyms alike.
+/// embedding (<see cref="ClassEmbedding"/>) averages over templates and synonyms alike. Every name (class or synonym)
+/// belongs to one class, compared as CLIP's tokenizer sees text (<see cref="ClipTextNormalizer"/>: case and runs of
+/// white space ignored): two classes with one name would get the same prompts, and one of them could never win.
 /// </summary>
 public sealed record ClassPrompts
 {
@@ -19,6 +22,18 @@ public sealed record ClassPrompts
             throw new ArgumentException("every template must contain {} where the class name goes", nameof(templates));
         synonyms ??= classes.Select(_ => (IReadOnlyList<string>)[]).ToList();
         if (synonyms.Count != classes.Count) throw new ArgumentException($"{synonyms.Count} synonym lists for {classes.Count} classes", nameof(synonyms));
+        if (synonyms.Any(s => s.Any(string.IsNullOrWhiteSpace))) throw new ArgumentException("synonyms must not be empty", nameof(synonyms));
+        var owner = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < classes.Count; c++)
+            foreach (string name in synonyms[c].Prepend(classes[c]))
+            {
+                string key = ClipTextNormalizer.Instance.Normalize(name);
+                if (owner.TryAdd(key, c) || owner[key] == c) continue; // a synonym repeating its own class's name only weighs it more
+                string first = classes[owner[key]];
+                throw name == classes[c] && ClipTextNormalizer.Instance.Normalize(first) == key
+                    ? new ArgumentException($"class '{name}' is named twice (also as '{first}')", nameof(classes))
+                    : new ArgumentException($"'{name}' names both class '{first}' and class '{classes[c]}'", nameof(synonyms));
+            }
         Classes = classes;
         Templates = templates;
         Synonyms = synonyms;

@@ -52,10 +52,13 @@ public static class Pipeline
         foreach (var step in Stages)
             if (step.Options(options) is { } stageOptions) step.Stage.IsDoneWith(run, stageOptions);
         if (SplitStage.Stage.IsDone(run) && !TrainStage.Stage.IsDone(run)) TrainStage.RequireFullBatches(run, options.Train);
+        // The eval stage needs a task: known before the first stage when nothing is held out, else once the pairs are in.
+        if (options.Source is { HeldOut: 0 } && !EvalStage.Stage.IsDone(run)) EvalStage.RequireTasks(run, options.Eval);
         foreach (var step in Stages)
         {
             stop.ThrowIfCancellationRequested();
             step.Run(run, options, log, stop);
+            if (step.Stage == IngestStage.Stage && !EvalStage.Stage.IsDone(run)) EvalStage.RequireTasks(run, options.Eval);
         }
         return Results.Load(run);
     }

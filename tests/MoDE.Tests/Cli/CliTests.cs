@@ -189,7 +189,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         Assert.Equal(["--run"], Options("report"));
         Assert.Equal(["--run"], Options("split"));
         Assert.Equal(["--run", "--top"], Options("clusters"));
-        Assert.Equal(["--run", "--tasks", "--threads"], Options("eval"));
+        Assert.Equal(["--run", "--tasks", "--threads", "--allow-outside-paths"], Options("eval"));
         Assert.DoesNotContain("--steps", Options("cluster"));
         Assert.DoesNotContain("--fine", Options("train"));
         Assert.DoesNotContain("--tasks", Options("embed")); // the embed job array is --array, not eval's --tasks

@@ -19,6 +19,17 @@ public class DelimitedTextTests
         Assert.Equal(["c.png", ""], rows[3]);
     }
 
+    [Theory]
+    [InlineData(',')]
+    [InlineData('\t')]
+    public void AWrittenLineReadsBackAsTheSameFields(char delimiter)
+    {
+        string[][] records = [["image", "caption"], ["a, b.png", "say \"hi\", twice"], ["\"quoted\".png", "tab\there"], ["c.png", "two\nlines\r\nand CRLF"], ["d.png", ""]];
+        string path = Path.Combine(Directory.CreateTempSubdirectory("mode-csv-write").FullName, "pairs.csv");
+        File.WriteAllText(path, string.Concat(records.Select(r => DelimitedText.Line(r, delimiter) + "\n")));
+        Assert.Equal(records, DelimitedText.ReadFile(path, delimiter).Select(r => r.Fields.ToArray()));
+    }
+
     [Fact]
     public void AManifestAndATaskFolderReadTheSameQuotedCsvAlike()
     {

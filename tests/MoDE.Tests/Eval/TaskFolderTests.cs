@@ -42,7 +42,8 @@ public class TaskFolderTests(TinyRun tiny)
         string clear = Path.Combine(Path.GetDirectoryName(path)!, "clear.png");
         WriteImage(clear, 8, 8, SKColors.Transparent, SKColors.Transparent);
         Assert.All(ImageFiles.Decode(clear, 4), b => Assert.Equal(255, b)); // transparent over white
-        Assert.Throws<FileNotFoundException>(() => ImageFiles.Decode(Path.Combine(Path.GetDirectoryName(path)!, "missing.png"), 4));
+        string missing = Path.Combine(Path.GetDirectoryName(path)!, "missing.png");
+        Assert.Equal($"{missing}: missing_image", Assert.Throws<InvalidDataException>(() => ImageFiles.Decode(missing, 4)).Message);
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace MoDE.Data.Ingest;
 /// <see cref="DelimitedText"/>. The text is UTF-8; bytes that are not become U+FFFD and such captions are counted as
 /// <see cref="SkipReason.InvalidUtf8"/>. A malformed file throws naming file, line and column.
 /// <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>); by default the file name without extension.
+/// Image paths must stay inside the manifest's folder unless <paramref name="allowOutsidePaths"/> (<see cref="DataPath"/>).
 /// </summary>
-public sealed class CsvManifestReader(string path, char delimiter, string? name = null) : IPairReader
+public sealed class CsvManifestReader(string path, char delimiter, string? name = null, bool allowOutsidePaths = false) : IPairReader
 {
     public string Path { get; } = path;
 
@@ -17,13 +18,14 @@ public sealed class CsvManifestReader(string path, char delimiter, string? name 
     {
         ManifestColumns? columns = null;
         var ids = new ManifestRowIds(Name);
+        var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, allowOutsidePaths);
         long row = 0;
         foreach (var (line, fields) in DelimitedText.ReadFile(Path, delimiter))
         {
             if (columns is null) { columns = ManifestColumns.Find(fields, _ => false, _ => true, $"{Path}:{line}"); continue; }
             row++;
             string? Field(int? index) => index is int i ? fields[i] : null;
-            if (ManifestColumns.Record(Path, ids, row, Field(columns.Key), Field(columns.ImagePath), null, fields[columns.Caption], report) is { } record)
+            if (ManifestColumns.Record(data, ids, row, Field(columns.Key), Field(columns.ImagePath), null, fields[columns.Caption], report) is { } record)
                 yield return record;
         }
         if (columns is null) throw new InvalidDataException($"{Path}:1:1: empty manifest (no header row)");

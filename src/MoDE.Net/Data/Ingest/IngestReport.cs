@@ -25,8 +25,12 @@ public sealed class IngestReport
     /// <summary>Shards, manifests or folders read.</summary>
     public int Files { get; set; }
 
-    /// <summary>Pairs written, in this order, to pairs.jsonl and the images file.</summary>
+    /// <summary>Pairs written, in this order, to pairs.jsonl and the images file: the training pairs.</summary>
     public long Kept { get; set; }
+
+    /// <summary>Pairs, and their distinct images, held out of training as the retrieval task tasks/held-out (<see cref="HeldOutSplit"/>).</summary>
+    public long HeldOut { get; set; }
+    public long HeldOutImages { get; set; }
 
     /// <summary>Records skipped, by reason (snake_case names of <see cref="SkipReason"/>).</summary>
     public IReadOnlyDictionary<string, long> Skipped { get { lock (_lock) return new SortedDictionary<string, long>(_skipped); } init => _skipped = new(value.ToDictionary(), StringComparer.Ordinal); }
@@ -72,6 +76,7 @@ public sealed class IngestReport
     {
         var skipped = Skipped;
         string reasons = skipped.Count == 0 ? "none skipped" : $"skipped {skipped.Values.Sum()} ({string.Join(", ", skipped.Select(s => $"{s.Key} {s.Value}"))})";
-        return $"{Kept} pairs kept from {Files} file(s), {reasons}; decoded {Decoded} images at {ImagesPerSecond:F0} images/s on {Threads} threads";
+        string held = HeldOut > 0 ? $" ({HeldOut} more held out for evaluation)" : "";
+        return $"{Kept} pairs kept{held} from {Files} file(s), {reasons}; decoded {Decoded} images at {ImagesPerSecond:F0} images/s on {Threads} threads";
     }
 }

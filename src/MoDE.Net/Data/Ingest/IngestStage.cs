@@ -8,8 +8,10 @@ namespace MoDE.Data.Ingest;
 /// Stage 0: the pairs and the zero-shot tasks into the run directory. By default the source is the built-in
 /// synthetic web dataset (a preview sheet of its images is written beside the pairs); with
 /// <see cref="SourceOptions"/> it is the user's data (WebDataset shards, CSV/TSV/Parquet manifests, a folder),
-/// with a report of what was kept and skipped in ingest/report.json. Real sources bring no zero-shot tasks:
-/// import one (<c>mode import fashion-mnist --task-only</c>) or copy task folders into the run.
+/// with a report of what was kept and skipped in ingest/report.json. Real sources bring no tasks, so a share of the
+/// user's images is held out of training as the retrieval task tasks/held-out (<see cref="HeldOutSplit"/>); other tasks
+/// can be imported (<c>mode import fashion-mnist --task-only</c>), copied into the run's tasks folder, or named with
+/// <c>mode run --tasks</c>.
 /// </summary>
 public static class IngestStage
 {
@@ -47,6 +49,15 @@ public static class IngestStage
         report.Save(run.IngestReport);
         if (report.Kept == 0)
             throw new InvalidDataException($"{options.Source}: no pair could be used ({report.Summary()}); see {run.IngestReport}");
+        Directory.CreateDirectory(run.TasksFolder);
+        var (images, pairs) = HeldOutSplit.Apply(run, options, stop);
+        report.Kept -= pairs;
+        report.HeldOut = pairs;
+        report.HeldOutImages = images;
+        report.Save(run.IngestReport);
+        log.WriteLine(images > 0
+            ? $"ingest: {images} images ({pairs} pairs) held out of training as the retrieval task {run.Task(HeldOutSplit.TaskName)}, which the eval stage scores"
+            : $"ingest: no images held out for evaluation ({(options.HeldOut > 0 ? $"{report.Kept} pairs, fewer than {2 * options.HeldOutMin}" : "--held-out 0")}); the eval stage needs other task folders");
         Stage.Finish(run, options);
         log.WriteLine($"ingest: {report.Summary()} in {report.Seconds:F1} s; report in {run.IngestReport}");
         return report;

@@ -6,7 +6,9 @@ namespace MoDE.Data.Ingest;
 /// key: <c>key</c>, <c>id</c>; image path: <c>image_path</c>, <c>filepath</c>, <c>file_path</c>, <c>path</c>,
 /// <c>file</c>, <c>image</c>, <c>url</c>; image bytes (Parquet binary columns): <c>jpg</c>, <c>png</c>, <c>webp</c>,
 /// <c>image</c>, <c>image_bytes</c>, <c>bytes</c>; caption: <c>caption</c>, <c>text</c>, <c>title</c>, <c>alt</c>.
-/// A relative image path is relative to the manifest's folder; http(s), s3 and gs URLs are counted as
+/// A relative image path is relative to the manifest's folder, and must lead to a file inside it (<see cref="DataPath"/>:
+/// <c>../</c>, absolute paths, <c>file://</c> and symbolic links that leave the folder are counted as
+/// <see cref="SkipReason.UnsafePath"/> unless outside paths are allowed); http(s), s3 and gs URLs are counted as
 /// <see cref="SkipReason.RemoteImage"/> (download with img2dataset first). Pair ids are given by
 /// <see cref="ManifestRowIds"/>: the manifest's name, a slash, and the key (else the image path, numbered when
 /// the path repeats, else the row number).
@@ -44,18 +46,18 @@ public sealed record ManifestColumns(int? Key, int? ImagePath, int? ImageBytes, 
 
     /// <summary>
     /// The record of one row, or null when it is skipped (counted in <paramref name="report"/>).
-    /// <paramref name="row"/> counts data rows from 1; <paramref name="ids"/> names the rows of this manifest, in order.
+    /// <paramref name="row"/> counts data rows from 1; <paramref name="ids"/> names the rows of this manifest, in order;
+    /// <paramref name="data"/> is the manifest's folder, where its image paths must lead.
     /// </summary>
-    public static SourceRecord? Record(string manifest, ManifestRowIds ids, long row, string? key, string? imagePath, byte[]? imageBytes, string? caption, IngestReport report)
+    public static SourceRecord? Record(DataPath data, ManifestRowIds ids, long row, string? key, string? imagePath, byte[]? imageBytes, string? caption, IngestReport report)
     {
         string id = ids.Next(row, key, imagePath);
         if (SourceCaption.FromText(caption, out string text) is { } problem) { report.Skip(problem, id); return null; }
         if (imageBytes is not null) return new SourceRecord(id, text, ImageBytes: imageBytes);
         if (string.IsNullOrWhiteSpace(imagePath)) { report.Skip(SkipReason.MissingImage, id, "empty image column"); return null; }
         string path = imagePath.Trim();
-        if (path.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) path = new Uri(path).LocalPath;
-        else if (path.Contains("://")) { report.Skip(SkipReason.RemoteImage, id, path); return null; }
-        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(manifest)) ?? ".";
-        return new SourceRecord(id, text, ImagePath: System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, path)));
+        if (path.Contains("://") && !path.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) { report.Skip(SkipReason.RemoteImage, id, path); return null; }
+        if (data.Resolve(path, out string outside) is not { } real) { report.Skip(SkipReason.UnsafePath, id, outside); return null; }
+        return new SourceRecord(id, text, ImagePath: real);
     }
 }

@@ -32,11 +32,11 @@ public static class PairSource
 
     static IEnumerable<(string? File, SourceFormat Format, IPairReader? Folder)> OpenFolder(string folder, SourceOptions options)
     {
-        if (options.Format is SourceFormat.Folder) return [(null, SourceFormat.Folder, new ImageFolderReader(folder))];
+        if (options.Format is SourceFormat.Folder) return [(null, SourceFormat.Folder, new ImageFolderReader(folder, options.AllowOutsidePaths))];
         var shards = Directory.GetFiles(folder).Where(f => FormatOf(f) == SourceFormat.WebDataset).Order(StringComparer.Ordinal).ToList();
         if (options.Format is SourceFormat.WebDataset || (options.Format is SourceFormat.Auto && shards.Count > 0))
             return shards.Select(s => ((string?)s, SourceFormat.WebDataset, (IPairReader?)null));
-        if (options.Format is SourceFormat.Auto) return [(null, SourceFormat.Folder, new ImageFolderReader(folder))];
+        if (options.Format is SourceFormat.Auto) return [(null, SourceFormat.Folder, new ImageFolderReader(folder, options.AllowOutsidePaths))];
         var files = Directory.GetFiles(folder).Where(f => FormatOf(f) == options.Format).Order(StringComparer.Ordinal).ToList();
         return files.Select(f => ((string?)f, options.Format, (IPairReader?)null));
     }
@@ -49,9 +49,9 @@ public static class PairSource
         return format switch
         {
             SourceFormat.WebDataset => new TarShardReader(path, options.Seed, options.MaxImageBytes, name),
-            SourceFormat.Csv => new CsvManifestReader(path, ',', name),
-            SourceFormat.Tsv => new CsvManifestReader(path, '\t', name),
-            SourceFormat.Parquet => new ParquetManifestReader(path, name),
+            SourceFormat.Csv => new CsvManifestReader(path, ',', name, options.AllowOutsidePaths),
+            SourceFormat.Tsv => new CsvManifestReader(path, '\t', name, options.AllowOutsidePaths),
+            SourceFormat.Parquet => new ParquetManifestReader(path, name, options.AllowOutsidePaths),
             SourceFormat.Auto => throw new ArgumentException($"{path}: cannot tell the format from the extension; give it (--format webdataset|csv|tsv|parquet|folder)"),
             _ => throw new ArgumentException($"{path}: format {format} reads a folder, not a file"),
         };

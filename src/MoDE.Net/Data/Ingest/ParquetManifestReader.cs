@@ -8,9 +8,10 @@ namespace MoDE.Data.Ingest;
 /// encoded image itself (<see cref="ManifestColumns"/>; a struct column <c>image</c> with a <c>bytes</c> field, as
 /// Hugging Face writes images, is found by its <c>bytes</c> leaf). Read one row group at a time. A file that is
 /// not Parquet throws naming the file. <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>);
-/// by default the file name without extension.
+/// by default the file name without extension. Image paths must stay inside the manifest's folder unless
+/// <paramref name="allowOutsidePaths"/> (<see cref="DataPath"/>).
 /// </summary>
-public sealed class ParquetManifestReader(string path, string? name = null) : IPairReader
+public sealed class ParquetManifestReader(string path, string? name = null, bool allowOutsidePaths = false) : IPairReader
 {
     public string Path { get; } = path;
 
@@ -29,6 +30,7 @@ public sealed class ParquetManifestReader(string path, string? name = null) : IP
             var columns = ManifestColumns.Find(fields.Select(f => f.Name).ToList(), IsBinary, IsText, Path);
             long row = 0;
             var ids = new ManifestRowIds(Name);
+            var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, allowOutsidePaths);
             for (int group = 0; group < reader.RowGroupCount; group++)
             {
                 string?[]? keys, paths, captions;
@@ -49,7 +51,7 @@ public sealed class ParquetManifestReader(string path, string? name = null) : IP
                 for (int i = 0; i < captions.Length; i++)
                 {
                     row++;
-                    if (ManifestColumns.Record(Path, ids, row, keys?[i], paths?[i], images?[i], captions[i], report) is { } record)
+                    if (ManifestColumns.Record(data, ids, row, keys?[i], paths?[i], images?[i], captions[i], report) is { } record)
                         yield return record;
                 }
             }

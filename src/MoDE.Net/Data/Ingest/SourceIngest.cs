@@ -90,8 +90,8 @@ public static class SourceIngest
         return report;
     }
 
-    /// <summary>Decodes one record's image into <paramref name="rgb"/>; the reason it was skipped, or null.</summary>
-    static (SkipReason, string?)? Decode(SourceRecord record, ImageDecoder decoder, long maxImageBytes, Span<byte> rgb)
+    /// <summary>Decodes one record's image into <paramref name="rgb"/>; the reason it was skipped, or null. Evaluation reads task images here too, under the same limits.</summary>
+    internal static (SkipReason Reason, string? Detail)? Decode(SourceRecord record, ImageDecoder decoder, long maxImageBytes, Span<byte> rgb)
     {
         try
         {

@@ -29,8 +29,31 @@ public sealed record SourceOptions
     /// <summary>Stop after this many pairs are kept (0: all); a quick look at a large source.</summary>
     public int MaxPairs { get; init; }
 
-    /// <summary>Picks one of several captions per pair (MetaCLIP's "texts").</summary>
+    /// <summary>Picks one of several captions per pair (MetaCLIP's "texts") and the held-out images (<see cref="HeldOutSplit"/>).</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Share of the kept images held out of training as the retrieval task <c>tasks/held-out</c>, which the eval stage
+    /// scores (<see cref="HeldOutSplit"/>): 1%, as a validation split of a web corpus, within
+    /// [<see cref="HeldOutMin"/>, <see cref="HeldOutMax"/>] images. 0 holds nothing out (then the run needs other tasks).
+    /// </summary>
+    public double HeldOut { get; init; } = 0.01;
+
+    /// <summary>
+    /// Fewest images held out: 100, so Recall@1 is a proportion over at least 100 queries (95% interval about ±10 points).
+    /// A corpus of fewer than twice as many pairs has none held out (too small to train on and to measure with): its run needs other tasks.
+    /// </summary>
+    public int HeldOutMin { get; init; } = 100;
+
+    /// <summary>Most images held out: 1,000, as Flickr30k's test split; past that the interval narrows little and each model embeds every caption.</summary>
+    public int HeldOutMax { get; init; } = 1000;
+
+    /// <summary>
+    /// Read image paths of manifests (and symbolic links of image folders) that lead outside their folder
+    /// (<see cref="DataPath"/>); by default they are counted as <see cref="SkipReason.UnsafePath"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // absent from the stage marker while off, as before the option existed
+    public bool AllowOutsidePaths { get; init; }
 
     /// <summary>Decoding threads (0: one per core). Does not change the output, so a rerun with another count is the same stage.</summary>
     [JsonIgnore] public int Threads { get; init; }
@@ -42,6 +65,9 @@ public sealed record SourceOptions
         if (MaxPixels < 1) throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "must be at least 1");
         if (MaxImageBytes < 1 || MaxImageBytes > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(MaxImageBytes), MaxImageBytes, $"must be between 1 and {Array.MaxLength}");
         if (MaxPairs < 0) throw new ArgumentOutOfRangeException(nameof(MaxPairs), MaxPairs, "must be 0 (all) or more");
+        if (HeldOut is < 0 or >= 0.5 || double.IsNaN(HeldOut)) throw new ArgumentOutOfRangeException(nameof(HeldOut), HeldOut, "must be 0 (none) or a share below 0.5");
+        if (HeldOutMin < 2) throw new ArgumentOutOfRangeException(nameof(HeldOutMin), HeldOutMin, "must be at least 2 (retrieval among one image is no test)");
+        if (HeldOutMax < HeldOutMin) throw new ArgumentOutOfRangeException(nameof(HeldOutMax), HeldOutMax, $"must be at least {nameof(HeldOutMin)} ({HeldOutMin})");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
     }
 }

@@ -1,0 +1,123 @@
+using MoDE.Storage;
+using SkiaSharp;
+
+namespace MoDE.Data.Ingest;
+
+/// <summary>
+/// The evaluation set of a run on the user's own data, which brings no tasks: a seeded sample of the ingested images,
+/// with every caption they have, moved out of the training pairs into the retrieval task <c>tasks/held-out</c>
+/// (<see cref="TaskStore.SaveRetrieval"/>: pairs.csv and the images as PNG at the training size, lossless), so the eval
+/// stage scores image->text and text->image recall on pairs no model was trained on. Pixel-identical images (one
+/// image under several captions, exact duplicates across shards) are one image: held out, or kept, together, so no
+/// copy of a test image is trained on. How many: <see cref="SourceOptions.HeldOut"/> of the pairs, within
+/// [<see cref="SourceOptions.HeldOutMin"/>, <see cref="SourceOptions.HeldOutMax"/>] (<see cref="Sample"/>).
+/// </summary>
+public static class HeldOutSplit
+{
+    public const string TaskName = "held-out";
+
+    /// <summary>Mixed into the seed, so the sample is independent of the other random choices seeded by the source's seed.</summary>
+    const ulong Purpose = 0x48454C444F5554; // "HELDOUT"
+
+    /// <summary>
+    /// How many pairs to draw for <paramref name="pairs"/> ingested pairs: <see cref="SourceOptions.HeldOut"/> of them within
+    /// [<see cref="SourceOptions.HeldOutMin"/>, <see cref="SourceOptions.HeldOutMax"/>]; none from fewer than twice the
+    /// minimum, too few to train on and to measure with.
+    /// </summary>
+    public static int Sample(int pairs, SourceOptions options) =>
+        options.HeldOut <= 0 || pairs < 2L * options.HeldOutMin ? 0 : Math.Clamp((int)Math.Ceiling(pairs * options.HeldOut), options.HeldOutMin, options.HeldOutMax);
+
+    /// <summary>
+    /// Splits the pairs the ingest wrote (<see cref="RunLayout.Pairs"/>, <see cref="RunLayout.Images"/>): the held-out
+    /// images into the task folder, the rest back in place. Returns the images and the pairs held out (0, 0 when the
+    /// corpus is too small or <see cref="SourceOptions.HeldOut"/> is 0). <paramref name="stop"/> ends it before anything
+    /// is replaced (the ingest stage is then unfinished, and a rerun ingests again).
+    /// </summary>
+    public static (int Images, int Pairs) Apply(RunLayout run, SourceOptions options, CancellationToken stop = default)
+    {
+        var pairs = PairStore.ReadCaptions(run.Pairs);
+        int draw = Sample(pairs.Count, options);
+        if (draw == 0) return (0, 0);
+
+        var held = new Dictionary<byte[], int>(PixelsComparer.Instance); // pixels -> image index in the task
+        var images = new List<byte[]>();
+        var kept = new List<Pair>(pairs.Count);
+        var captions = new List<(int Image, string Caption)>();
+        using var input = File.OpenRead(run.Images);
+        var (count, height, width) = ImageSet.ReadHeader(input, run.Images);
+        if (count != pairs.Count) throw new InvalidDataException($"{run.Pairs} holds {pairs.Count} pairs but {run.Images} holds {count} images");
+        int imageBytes = height * width * ImageSet.Channels;
+        foreach (int row in Rows(pairs.Count, draw, options.Seed))
+        {
+            var pixels = new byte[imageBytes];
+            input.Position = ImageSet.HeaderBytes + (long)row * imageBytes;
+            input.ReadExactly(pixels);
+            if (held.TryAdd(pixels, images.Count)) images.Add(pixels);
+        }
+
+        input.Position = ImageSet.HeaderBytes;
+        using var rest = new ImageSetWriter(run.Images, height, width);
+        var buffer = new byte[imageBytes];
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (i % 4096 == 0) stop.ThrowIfCancellationRequested();
+            input.ReadExactly(buffer);
+            if (held.TryGetValue(buffer, out int image)) captions.Add((image, pairs[i].Caption));
+            else { rest.Add(buffer); kept.Add(pairs[i]); }
+        }
+        input.Dispose();
+        if (kept.Count == 0)
+            throw new InvalidDataException($"{run.Images}: every pair shows one of the {images.Count} images drawn for the held-out set, so none is left to train on (ingest with --held-out 0)");
+        TaskStore.SaveRetrieval(run.Task(TaskName), TaskName, Description(images.Count, captions.Count, options), Encode(images, width, height), "png", captions);
+        PairStore.SaveCaptions(kept, run.Pairs);
+        rest.Commit();
+        return (images.Count, captions.Count);
+    }
+
+    /// <summary>What the task is, as the results and the report say it.</summary>
+    public static string Description(int images, int pairs, SourceOptions options) =>
+        FormattableString.Invariant($"image-text retrieval on {images} images ({pairs} pairs) of your own data, held out of training at ingest (share {options.HeldOut}, seed {options.Seed}): no model trained on them");
+
+    /// <summary>The rows drawn: <paramref name="draw"/> distinct rows of <paramref name="count"/> (Floyd's sampling), ascending.</summary>
+    static List<int> Rows(int count, int draw, int seed)
+    {
+        var random = new SplitMix64(SplitMix64.Mix((ulong)(uint)seed ^ Purpose));
+        var rows = new HashSet<int>();
+        for (int j = count - draw; j < count; j++)
+        {
+            int t = random.Below(j + 1);
+            rows.Add(rows.Contains(t) ? j : t);
+        }
+        return [.. rows.Order()];
+    }
+
+    static List<byte[]> Encode(IReadOnlyList<byte[]> images, int width, int height) => images.Select(rgb =>
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var rgba = bitmap.GetPixelSpan();
+        for (int i = 0, o = 0; i < rgb.Length; i += 3, o += 4)
+        {
+            rgba[o] = rgb[i];
+            rgba[o + 1] = rgb[i + 1];
+            rgba[o + 2] = rgb[i + 2];
+            rgba[o + 3] = 255;
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }).ToList();
+
+    /// <summary>Images compared by their pixels.</summary>
+    sealed class PixelsComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly PixelsComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] pixels)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(pixels);
+            return hash.ToHashCode();
+        }
+    }
+}
