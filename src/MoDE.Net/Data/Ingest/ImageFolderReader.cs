@@ -1,11 +1,13 @@
 namespace MoDE.Data.Ingest;
 
 /// <summary>
-/// A folder of images (.jpg, .jpeg, .png, .webp, .gif, .bmp, searched in subfolders too, in ordinal path order),
-/// each with its caption in a sidecar text file of the same name: <c>cat_01.jpg</c> beside <c>cat_01.txt</c>.
-/// The pair id is the folder's name, a slash, and the image's relative path without extension.
+/// A folder of images (.jpg, .jpeg, .png, .webp, .gif, .bmp, searched in subfolders too, in ordinal path order,
+/// but not through symbolic links to folders: <see cref="SourceFile.Under"/>), each with its caption in a sidecar
+/// text file of the same name: <c>cat_01.jpg</c> beside <c>cat_01.txt</c>. The pair id is the folder's name, a
+/// slash, and the image's relative path without extension. A sidecar is read only when it is a regular file of at
+/// most <see cref="SourceOptions.MaxCaptionBytes"/>.
 /// </summary>
-public sealed class ImageFolderReader(string path) : IPairReader
+public sealed class ImageFolderReader(string path, SourceOptions options) : IPairReader
 {
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"];
 
@@ -15,16 +17,18 @@ public sealed class ImageFolderReader(string path) : IPairReader
     {
         string root = System.IO.Path.GetFullPath(Path);
         string name = System.IO.Path.GetFileName(root.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-        var images = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal);
+        var images = SourceFile.Under(root).Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()));
         foreach (string image in images)
         {
             string relative = System.IO.Path.GetRelativePath(root, image).Replace('\\', '/');
             string id = $"{name}/{relative[..^System.IO.Path.GetExtension(relative).Length]}";
             string sidecar = System.IO.Path.ChangeExtension(image, ".txt");
-            if (!File.Exists(sidecar)) { report.Skip(SkipReason.MissingCaption, id); continue; }
-            if (SourceCaption.FromUtf8(File.ReadAllBytes(sidecar), out string caption) is { } problem) { report.Skip(problem, id); continue; }
+            if (SourceFile.Read(sidecar, options.MaxCaptionBytes, SkipReason.MissingCaption, SkipReason.CaptionTooLong, out byte[] text) is { } unread)
+            {
+                report.Skip(unread.Reason, id, unread.Detail);
+                continue;
+            }
+            if (SourceCaption.FromUtf8(text, out string caption) is { } problem) { report.Skip(problem, id); continue; }
             yield return new SourceRecord(id, caption, ImagePath: image);
         }
     }
