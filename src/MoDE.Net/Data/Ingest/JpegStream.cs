@@ -23,7 +23,14 @@ namespace MoDE.Data.Ingest;
 public static class JpegStream
 {
     /// <summary>Why the JPEG cannot be used, or null. <paramref name="jpeg"/> starts with the SOI marker (FF D8).</summary>
-    public static SkipReason? Check(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels)
+    public static SkipReason? Check(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels) =>
+        Walk(jpeg, maxScans, maxPixels, decode: false) ?? Walk(jpeg, maxScans, maxPixels, decode: true);
+
+    /// <summary>
+    /// One pass over the markers; with <paramref name="decode"/> the scans' data is entropy-decoded, else only passed
+    /// over, so a file with too many scans or no end marker is refused at the cost of reading its bytes once.
+    /// </summary>
+    static SkipReason? Walk(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels, bool decode)
     {
         Frame? frame = null;
         var dc = new Huffman?[4];
@@ -59,7 +66,8 @@ public static class JpegStream
                 case 0xDA:
                     if (++scans > maxScans) return SkipReason.TooManyScans;
                     if (frame is null) return SkipReason.CorruptImage;
-                    if (frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos) is { } problem) return problem;
+                    if ((decode ? frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos) : frame.Carry(segment) ?? SkipToMarker(jpeg, ref pos)) is { } problem)
+                        return problem;
                     break;
             }
         }
@@ -113,9 +121,24 @@ public static class JpegStream
         /// Reads one scan: its SOS header <paramref name="s"/>, then its entropy-coded data from <paramref name="pos"/>,
         /// which is left at the marker after it. The reason the scan is unusable, or null.
         /// </summary>
-        public SkipReason? Scan(ReadOnlySpan<byte> s, Huffman?[] dc, Huffman?[] ac, int restartInterval, ReadOnlySpan<byte> jpeg, ref int pos)
+        /// <summary>Notes the components a scan's SOS header <paramref name="s"/> carries (a first DC scan, or any sequential scan); the reason the header is unusable, or null.</summary>
+        public SkipReason? Carry(ReadOnlySpan<byte> s)
         {
             if (s.Length < 1 || s[0] is 0 or > 4 || s.Length < 4 + 2 * s[0]) return SkipReason.CorruptImage;
+            int count = s[0];
+            bool dcFirst = !Progressive || (s[1 + 2 * count] == 0 && s[3 + 2 * count] >> 4 == 0);
+            for (int i = 0; i < count; i++)
+            {
+                int id = s[1 + 2 * i];
+                if (Array.Find(Components, x => x.Id == id) is not { } c) return SkipReason.CorruptImage;
+                c.Carried |= dcFirst;
+            }
+            return null;
+        }
+
+        public SkipReason? Scan(ReadOnlySpan<byte> s, Huffman?[] dc, Huffman?[] ac, int restartInterval, ReadOnlySpan<byte> jpeg, ref int pos)
+        {
+            if (Carry(s) is { } problem) return problem;
             int count = s[0];
             var components = new Component[count];
             var dcTables = new Huffman?[count];
@@ -123,16 +146,13 @@ public static class JpegStream
             for (int i = 0; i < count; i++)
             {
                 int id = s[1 + 2 * i];
-                var c = Array.Find(Components, x => x.Id == id);
-                if (c is null) return SkipReason.CorruptImage;
-                components[i] = c;
+                components[i] = Array.Find(Components, x => x.Id == id)!;
                 dcTables[i] = dc[s[2 + 2 * i] >> 4 & 3];
                 acTables[i] = ac[s[2 + 2 * i] & 3];
             }
             int ss = s[1 + 2 * count], se = s[2 + 2 * count], ah = s[3 + 2 * count] >> 4;
             if (Progressive && (ss > se || se > 63 || (ss > 0 && count > 1) || (ss == 0 && se != 0))) return SkipReason.CorruptImage;
             bool dcFirst = !Progressive || (ss == 0 && ah == 0), dcRefine = Progressive && ss == 0 && ah > 0;
-            foreach (var c in components) c.Carried |= dcFirst;
             bool needsDc = dcFirst, needsAc = !Progressive || ss > 0;
             bool decodable = HuffmanCoded && Height > 0 && (!needsDc || dcTables.All(t => t is not null)) && (!needsAc || acTables.All(t => t is not null));
             if (!decodable) return SkipToMarker(jpeg, ref pos);
@@ -154,6 +174,15 @@ public static class JpegStream
                 {
                     if (!bits.Restart()) return SkipReason.TruncatedImage;
                     eobRun = 0;
+                }
+                if (eobRun > 0 && ah == 0)
+                {
+                    // a first AC scan's end-of-band run: blocks with no data, passed over together
+                    long run = Math.Min(eobRun, mcus - m);
+                    if (restartInterval > 0) run = Math.Min(run, restartInterval - m % restartInterval);
+                    eobRun -= (int)run;
+                    m += run - 1;
+                    continue;
                 }
                 for (int i = 0; i < count; i++)
                 {

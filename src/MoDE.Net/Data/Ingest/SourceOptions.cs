@@ -10,7 +10,7 @@ namespace MoDE.Data.Ingest;
 public sealed record SourceOptions
 {
     /// <summary>The default of <see cref="MaxJpegScans"/>, for an <see cref="ImageDecoder"/> built without options.</summary>
-    public const int DefaultMaxJpegScans = 64;
+    public const int DefaultMaxJpegScans = 32;
 
     /// <summary>A file, a folder, or a pattern: <c>data/{00000..00099}.tar</c>, <c>data/*.parquet</c> (<see cref="ShardPattern"/>).</summary>
     public string Source { get; init; } = "";
@@ -50,9 +50,10 @@ public sealed record SourceOptions
     public long MaxBytesInFlight { get; init; } = 256L << 20;
 
     /// <summary>
-    /// Most scans of a JPEG: 64. A progressive JPEG is decoded one scan at a time and each scan is a pass over every
+    /// Most scans of a JPEG: 32. A progressive JPEG is decoded one scan at a time and each scan is a pass over every
     /// block of the image, even a scan of a few bytes (libjpeg-turbo's djpeg documents <c>-maxscans</c> against
-    /// this); encoders write 10 or so (libjpeg's <c>jpeg_simple_progression</c> writes 10 for color images).
+    /// this), so a crafted file costs up to this many decodes of its pixels. Encoders write about 10 (libjpeg's
+    /// <c>jpeg_simple_progression</c> writes 10 for color, 6 for grey); Skia itself stops at 100.
     /// </summary>
     public int MaxJpegScans { get; init; } = DefaultMaxJpegScans;
 
