@@ -6,7 +6,7 @@ namespace MoDE.Tests.Data;
 
 /// <summary>
 /// Encoded test images made in memory: ordinary ones with SkiaSharp, odd PNG modes with a small PNG writer, a GIF and
-/// a many-scan progressive JPEG written byte by byte, a progressive photo through libjpeg-turbo's jpegtran.
+/// a many-scan progressive JPEG written byte by byte, progressive and restart-marker JPEGs through libjpeg-turbo's jpegtran.
 /// </summary>
 static class TestImages
 {
@@ -177,14 +177,17 @@ static class TestImages
         return output.ToArray();
     }
 
-    /// <summary>The same JPEG made progressive by libjpeg-turbo's jpegtran (lossless; Debian's libjpeg-turbo-progs, installed when missing).</summary>
-    public static byte[] Progressive(byte[] jpeg)
+    /// <summary>
+    /// The same JPEG rewritten by libjpeg-turbo's jpegtran with <paramref name="switches"/> (lossless: -progressive,
+    /// -restart N; Debian's libjpeg-turbo-progs, installed when missing).
+    /// </summary>
+    public static byte[] Jpegtran(byte[] jpeg, params string[] switches)
     {
         if (!File.Exists("/usr/bin/jpegtran")) Apt.Install("libjpeg-turbo-progs");
         string folder = Directory.CreateTempSubdirectory("mode-jpegtran").FullName;
         string input = Path.Combine(folder, "in.jpg"), output = Path.Combine(folder, "out.jpg");
         File.WriteAllBytes(input, jpeg);
-        var (exit, text) = ChildProcess.Run("/usr/bin/jpegtran", ["-progressive", "-outfile", output, input]);
+        var (exit, text) = ChildProcess.Run("/usr/bin/jpegtran", [.. switches, "-outfile", output, input]);
         if (exit != 0) throw new InvalidOperationException($"jpegtran failed (exit {exit}): {text}");
         return File.ReadAllBytes(output);
     }
