@@ -1,3 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace MoDE.Data.Ingest;
 
 /// <summary>
@@ -23,19 +28,26 @@ namespace MoDE.Data.Ingest;
 public static class JpegStream
 {
     /// <summary>Why the JPEG cannot be used, or null. <paramref name="jpeg"/> starts with the SOI marker (FF D8).</summary>
-    public static SkipReason? Check(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels) =>
-        Walk(jpeg, maxScans, maxPixels, decode: false) ?? Walk(jpeg, maxScans, maxPixels, decode: true);
+    public static SkipReason? Check(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels)
+    {
+        if (Walk(jpeg, maxScans, maxPixels, null) is { } problem) return problem;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(jpeg.Length + 8);
+        try { return Walk(jpeg, maxScans, maxPixels, buffer); }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
 
     /// <summary>
-    /// One pass over the markers; with <paramref name="decode"/> the scans' data is entropy-decoded, else only passed
-    /// over, so a file with too many scans or no end marker is refused at the cost of reading its bytes once.
+    /// One pass over the markers; with a <paramref name="buffer"/> (of the JPEG's length + 8 bytes, for
+    /// <see cref="Bits"/>) the scans' data is entropy-decoded, else only passed over, so a file with too many scans or
+    /// no end marker is refused at the cost of reading its bytes once.
     /// </summary>
-    static SkipReason? Walk(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels, bool decode)
+    static SkipReason? Walk(ReadOnlySpan<byte> jpeg, int maxScans, long maxPixels, byte[]? buffer)
     {
         Frame? frame = null;
         var dc = new Huffman?[4];
         var ac = new Huffman?[4];
         int restartInterval = 0, scans = 0, pos = 2;
+        var restarts = new List<int>();
         while (true)
         {
             while (pos < jpeg.Length && jpeg[pos] != 0xFF) pos++; // bytes between segments are skipped, as libjpeg-turbo does
@@ -66,7 +78,7 @@ public static class JpegStream
                 case 0xDA:
                     if (++scans > maxScans) return SkipReason.TooManyScans;
                     if (frame is null) return SkipReason.CorruptImage;
-                    if ((decode ? frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos) : frame.Carry(segment) ?? SkipToMarker(jpeg, ref pos)) is { } problem)
+                    if ((buffer is null ? frame.Carry(segment) ?? SkipToMarker(jpeg, ref pos) : frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos, new Bits(jpeg, pos, buffer, restarts))) is { } problem)
                         return problem;
                     break;
             }
@@ -117,10 +129,6 @@ public static class JpegStream
         /// <summary>True when a component of the frame is in no scan, or (progressive) has no first DC scan: its image would be grey.</summary>
         public bool Uncarried() => Components.Any(c => !c.Carried);
 
-        /// <summary>
-        /// Reads one scan: its SOS header <paramref name="s"/>, then its entropy-coded data from <paramref name="pos"/>,
-        /// which is left at the marker after it. The reason the scan is unusable, or null.
-        /// </summary>
         /// <summary>Notes the components a scan's SOS header <paramref name="s"/> carries (a first DC scan, or any sequential scan); the reason the header is unusable, or null.</summary>
         public SkipReason? Carry(ReadOnlySpan<byte> s)
         {
@@ -136,7 +144,11 @@ public static class JpegStream
             return null;
         }
 
-        public SkipReason? Scan(ReadOnlySpan<byte> s, Huffman?[] dc, Huffman?[] ac, int restartInterval, ReadOnlySpan<byte> jpeg, ref int pos)
+        /// <summary>
+        /// Reads one scan: its SOS header <paramref name="s"/>, then its entropy-coded data, <paramref name="bits"/>;
+        /// <paramref name="pos"/> is left at the marker after it. The reason the scan is unusable, or null.
+        /// </summary>
+        public SkipReason? Scan(ReadOnlySpan<byte> s, Huffman?[] dc, Huffman?[] ac, int restartInterval, ReadOnlySpan<byte> jpeg, ref int pos, Bits bits)
         {
             if (Carry(s) is { } problem) return problem;
             int count = s[0];
@@ -157,7 +169,6 @@ public static class JpegStream
             bool decodable = HuffmanCoded && Height > 0 && (!needsDc || dcTables.All(t => t is not null)) && (!needsAc || acTables.All(t => t is not null));
             if (!decodable) return SkipToMarker(jpeg, ref pos);
 
-            var bits = new Bits(jpeg, pos);
             long mcus, mcusWide;
             if (count == 1) { mcusWide = components[0].BlocksWide; mcus = mcusWide * components[0].BlocksHigh; }
             else
@@ -215,11 +226,7 @@ public static class JpegStream
     static int Ceiling(int a, int b) => (a + b - 1) / b;
 
     /// <summary>A Huffman code and its magnitude bits (a DC difference, or the DC of a first progressive scan).</summary>
-    static bool Magnitude(ref Bits bits, Huffman table)
-    {
-        int s = table.Decode(ref bits);
-        return s >= 0 && bits.Skip(s & 15);
-    }
+    static bool Magnitude(ref Bits bits, Huffman table) => table.Next(ref bits) >= 0;
 
     /// <summary>One block of a sequential scan (T.81 F.2.2): the DC difference, then AC codes to the end of block.</summary>
     static bool Sequential(ref Bits bits, Huffman dc, Huffman ac)
@@ -227,11 +234,10 @@ public static class JpegStream
         if (!Magnitude(ref bits, dc)) return false;
         for (int k = 1; k < 64; k++)
         {
-            int rs = ac.Decode(ref bits);
+            int rs = ac.Next(ref bits);
             if (rs < 0) return false;
-            int r = rs >> 4, s = rs & 15;
-            if (s != 0) { k += r; bits.Skip(s); }
-            else if (r == 15) k += 15;
+            if ((rs & 15) != 0) k += rs >> 4;
+            else if (rs == 0xF0) k += 15;
             else break;
         }
         return true;
@@ -243,10 +249,10 @@ public static class JpegStream
         if (eobRun > 0) { eobRun--; return true; }
         for (int k = ss; k <= se; k++)
         {
-            int rs = ac.Decode(ref bits);
+            int rs = ac.Next(ref bits);
             if (rs < 0) return false;
             int r = rs >> 4, s = rs & 15;
-            if (s != 0) { k += r; bits.Skip(s); nonzero |= 1UL << Math.Min(k, 63); }
+            if (s != 0) { k += r; nonzero |= 1UL << Math.Min(k, 63); }
             else if (r == 15) k += 15;
             else { eobRun = (1 << r) + bits.Get(r) - 1; break; }
         }
@@ -269,29 +275,45 @@ public static class JpegStream
                 int r = rs >> 4, s = rs & 15;
                 if (s != 0) bits.Skip(1); // the sign of the new coefficient
                 else if (r != 15) { eobRun = (1 << r) + bits.Get(r); break; }
-                for (; k <= se; k++)
+                // pass r coefficients still zero and stop at the next one (or after se), with a correction bit for
+                // each coefficient already nonzero on the way
+                ulong history = nonzero >> k, zeros = ~history & ((1UL << (se - k + 1)) - 1);
+                int step = se - k + 1;
+                if (BitOperations.PopCount(zeros) > r)
                 {
-                    if ((nonzero >> k & 1) != 0) bits.Skip(1);
-                    else if (--r < 0) break;
+                    for (int i = 0; i < r; i++) zeros &= zeros - 1;
+                    step = BitOperations.TrailingZeroCount(zeros);
                 }
+                SkipCorrections(ref bits, history & ((1UL << step) - 1));
+                k += step;
                 if (s != 0) nonzero |= 1UL << Math.Min(k, 63);
             }
         }
         if (eobRun > 0)
         {
-            for (; k <= se; k++)
-                if ((nonzero >> k & 1) != 0) bits.Skip(1);
+            if (k <= se) SkipCorrections(ref bits, nonzero >> k & ((1UL << (se - k + 1)) - 1));
             eobRun--;
         }
         return true;
     }
 
-    /// <summary>A Huffman table of a DHT segment (T.81 annex C), decoded as F.2.2.3 with an 8-bit lookahead.</summary>
+    /// <summary>Passes one correction bit for each coefficient set in <paramref name="alreadyNonzero"/>.</summary>
+    static void SkipCorrections(ref Bits bits, ulong alreadyNonzero)
+    {
+        for (int corrections = BitOperations.PopCount(alreadyNonzero); corrections > 0; corrections -= 32)
+            bits.Skip(Math.Min(corrections, 32));
+    }
+
+    /// <summary>
+    /// A Huffman table of a DHT segment (T.81 annex C), decoded as F.2.2.3 with a lookahead of <see cref="Lookahead"/>
+    /// bits that also covers the magnitude bits after a code, as libjpeg-turbo's jdhuff.c does.
+    /// </summary>
     sealed class Huffman
     {
+        const int Lookahead = 10;
         readonly int[] _maxCode = new int[18], _offset = new int[17];
         readonly byte[] _symbols;
-        readonly ushort[] _fast = new ushort[256]; // length << 8 | symbol, 0 when the code is longer than 8 bits
+        readonly ushort[] _fast = new ushort[1 << Lookahead]; // code length << 12 | (code length + magnitude bits) << 8 | symbol; 0 when longer than the lookahead
 
         Huffman(ReadOnlySpan<byte> counts, byte[] symbols)
         {
@@ -301,9 +323,12 @@ public static class JpegStream
             {
                 _offset[l] = k - code;
                 for (int i = 0; i < counts[l - 1]; i++, code++, k++)
-                    if (l <= 8)
-                        for (int fill = code << (8 - l), end = (code + 1) << (8 - l); fill < end; fill++)
-                            _fast[fill] = (ushort)(l << 8 | symbols[k]);
+                {
+                    int length = l + (symbols[k] & 15);
+                    if (length <= Lookahead)
+                        for (int fill = code << (Lookahead - l), end = (code + 1) << (Lookahead - l); fill < end; fill++)
+                            _fast[fill] = (ushort)(l << 12 | length << 8 | symbols[k]);
+                }
                 _maxCode[l] = counts[l - 1] > 0 ? code - 1 : -1;
                 code <<= 1;
             }
@@ -334,63 +359,81 @@ public static class JpegStream
         /// <summary>The next symbol, or -1 when no code of the table matches.</summary>
         public int Decode(ref Bits bits)
         {
-            int fast = _fast[bits.Peek(8)];
-            if (fast != 0) { bits.Skip(fast >> 8); return fast & 0xFF; }
-            for (int l = 9; l <= 16; l++)
+            int fast = _fast[bits.Peek(Lookahead)];
+            if (fast != 0) { bits.Skip(fast >> 12); return fast & 0xFF; }
+            for (int l = 1; l <= 16; l++)
             {
                 int code = bits.Peek(l);
                 if (code <= _maxCode[l]) { bits.Skip(l); return _symbols[code + _offset[l]]; }
             }
             return -1;
         }
+
+        /// <summary>The next symbol with its magnitude bits (its low four bits count them) passed over; -1 when no code matches.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Next(ref Bits bits)
+        {
+            int fast = _fast[bits.Peek(Lookahead)];
+            if (fast != 0) { bits.Skip(fast >> 8 & 15); return fast & 0xFF; }
+            int symbol = Decode(ref bits);
+            if (symbol >= 0) bits.Skip(symbol & 15);
+            return symbol;
+        }
     }
 
     /// <summary>
-    /// The bits of entropy-coded data (T.81 F.1.2.3: a 0xFF byte is followed by a stuffed 0x00). Reading stops at a
-    /// marker; bits asked for past it read as zeros, as libjpeg-turbo fills them, and set <see cref="Missing"/>.
+    /// The entropy-coded data of one scan (T.81 F.1.2.3), copied once without its stuffed zero bytes and its restart
+    /// markers, then read as bits from 64-bit words. Bits asked for past the data of the current restart interval
+    /// read as zeros, as libjpeg-turbo fills them, and set <see cref="Missing"/>.
     /// </summary>
-    ref struct Bits(ReadOnlySpan<byte> data, int position)
+    ref struct Bits
     {
-        readonly ReadOnlySpan<byte> _data = data;
-        ulong _buffer; // the next bits, most significant first
-        int _count;
-        bool _atMarker;
+        readonly ReadOnlySpan<byte> _bytes; // the data, then 8 zero bytes
+        readonly List<int> _ends; // where the data of each restart interval ends, in bytes of _bytes
+        long _bit;
+        int _interval;
 
-        /// <summary>Where the bytes not yet read begin (the marker that ended the data, once reached).</summary>
-        public int Position { get; private set; } = position;
-
-        /// <summary>True once a bit past the end of the data was read: the scan stops before its last block.</summary>
-        public bool Missing { get; private set; }
-
-        void Fill()
+        /// <summary>Reads the data from <paramref name="position"/> in <paramref name="jpeg"/> to the next marker that is not a restart marker, into <paramref name="buffer"/>.</summary>
+        public Bits(ReadOnlySpan<byte> jpeg, int position, byte[] buffer, List<int> ends)
         {
-            while (_count <= 56 && !_atMarker)
+            int length = 0;
+            ends.Clear();
+            while (position < jpeg.Length)
             {
-                if (Position >= _data.Length || (_data[Position] == 0xFF && (Position + 1 >= _data.Length || _data[Position + 1] != 0)))
-                {
-                    _atMarker = true;
-                    return;
-                }
-                _buffer |= (ulong)_data[Position] << (56 - _count);
-                Position += _data[Position] == 0xFF ? 2 : 1;
-                _count += 8;
+                if (jpeg[position] != 0xFF) { buffer[length++] = jpeg[position++]; continue; }
+                if (position + 1 >= jpeg.Length) break;
+                byte next = jpeg[position + 1];
+                if (next == 0x00) { buffer[length++] = 0xFF; position += 2; }
+                else if (next is >= 0xD0 and <= 0xD7) { ends.Add(length); position += 2; }
+                else if (next == 0xFF) position++; // a fill byte before a marker
+                else break;
             }
+            ends.Add(length);
+            Array.Clear(buffer, length, 8);
+            _bytes = buffer.AsSpan(0, length + 8);
+            _ends = ends;
+            Position = position;
         }
 
-        public int Peek(int n)
+        /// <summary>Where the marker after the data begins (the JPEG's length when there is none).</summary>
+        public int Position { get; }
+
+        /// <summary>True once a bit past the data of the current restart interval was read: it stops before its last block.</summary>
+        public readonly bool Missing => _bit > 8L * _ends[_interval];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly int Peek(int n)
         {
-            if (_count < n) Fill();
-            return (int)(_buffer >> (64 - n));
+            long index = _bit >> 3;
+            if (index > _bytes.Length - 8) return 0;
+            return (int)(BinaryPrimitives.ReadUInt64BigEndian(_bytes[(int)index..]) << (int)(_bit & 7) >> (64 - n));
         }
 
         /// <summary>Drops <paramref name="n"/> bits; always true (so it reads as a step of a block).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Skip(int n)
         {
-            if (n == 0) return true;
-            if (_count < n) Fill();
-            if (_count < n) { Missing = true; _buffer = 0; _count = 0; return true; }
-            _buffer <<= n;
-            _count -= n;
+            _bit += n;
             return true;
         }
 
@@ -398,20 +441,15 @@ public static class JpegStream
         {
             if (n == 0) return 0;
             int value = Peek(n);
-            Skip(n);
+            _bit += n;
             return value;
         }
 
-        /// <summary>At a restart interval's end: drops the padding bits and passes the RSTn marker; false when another marker or the end of the file comes instead.</summary>
+        /// <summary>At a restart interval's end: goes to the next interval's data; false when no restart marker came (the data stops early).</summary>
         public bool Restart()
         {
-            _buffer = 0;
-            _count = 0;
-            while (Position < _data.Length && !(_data[Position] == 0xFF && Position + 1 < _data.Length && _data[Position + 1] != 0)) Position++;
-            while (Position + 1 < _data.Length && _data[Position] == 0xFF && _data[Position + 1] == 0xFF) Position++;
-            if (Position + 1 >= _data.Length || _data[Position + 1] is < 0xD0 or > 0xD7) return false;
-            Position += 2;
-            _atMarker = false;
+            if (_interval + 1 >= _ends.Count) return false;
+            _bit = 8L * _ends[_interval++];
             return true;
         }
     }
