@@ -76,11 +76,15 @@ public static class JpegStream
                     restartInterval = segment[0] << 8 | segment[1];
                     break;
                 case 0xDA:
+                {
                     if (++scans > maxScans) return SkipReason.TooManyScans;
                     if (frame is null) return SkipReason.CorruptImage;
-                    if ((buffer is null ? frame.Carry(segment) ?? SkipToMarker(jpeg, ref pos) : frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos, new Bits(jpeg, pos, buffer, restarts))) is { } problem)
-                        return problem;
+                    var problem = buffer is null
+                        ? frame.Carry(segment) ?? SkipToMarker(jpeg, ref pos)
+                        : frame.Scan(segment, dc, ac, restartInterval, jpeg, ref pos, new Bits(jpeg, pos, buffer, restarts));
+                    if (problem is not null) return problem;
                     break;
+                }
             }
         }
     }
@@ -169,14 +173,9 @@ public static class JpegStream
             bool decodable = HuffmanCoded && Height > 0 && (!needsDc || dcTables.All(t => t is not null)) && (!needsAc || acTables.All(t => t is not null));
             if (!decodable) return SkipToMarker(jpeg, ref pos);
 
-            long mcus, mcusWide;
-            if (count == 1) { mcusWide = components[0].BlocksWide; mcus = mcusWide * components[0].BlocksHigh; }
-            else
-            {
-                mcusWide = Ceiling(Width, 8 * MaxH);
-                mcus = mcusWide * Ceiling(Height, 8 * MaxV);
-                if (components.Sum(c => c.H * c.V) > 10) return SkipReason.CorruptImage; // T.81 B.2.3
-            }
+            // a scan of one component codes its blocks one by one; an interleaved scan codes MCUs of H x V blocks of each (T.81 A.2)
+            if (count > 1 && components.Sum(c => c.H * c.V) > 10) return SkipReason.CorruptImage; // T.81 B.2.3
+            long mcus = count == 1 ? (long)components[0].BlocksWide * components[0].BlocksHigh : (long)Ceiling(Width, 8 * MaxH) * Ceiling(Height, 8 * MaxV);
             if (Progressive && ss > 0) components[0].Nonzero ??= new ulong[(long)components[0].BlocksWide * components[0].BlocksHigh];
             int eobRun = 0;
             for (long m = 0; m < mcus; m++)
