@@ -10,12 +10,14 @@ namespace MoDE.Data;
 /// are plain characters (captions hold them). A line may end in CRLF or LF. Every record must have as many fields
 /// as the first (the header). Empty lines are skipped. Lines and columns count from 1; columns count characters.
 /// Every user file in these formats is read here: the ingest stage's CSV and TSV manifests and the evaluation
-/// task folders' labels.csv and pairs.csv.
+/// task folders' labels.csv and pairs.csv. A record longer than <c>maxRecordChars</c> characters, or with more fields
+/// than the header, is an error as soon as it is seen, so one record never holds more memory than that.
 /// </summary>
-public sealed class DelimitedText(TextReader reader, char delimiter, string path)
+public sealed class DelimitedText(TextReader reader, char delimiter, string path, long maxRecordChars = long.MaxValue)
 {
     public string Path { get; } = path;
     public char Delimiter { get; } = delimiter;
+    public long MaxRecordChars { get; } = maxRecordChars;
 
     /// <summary>
     /// The records of the file at <paramref name="path"/> (see <see cref="Records"/>), read as UTF-8 (a byte-order
@@ -23,8 +25,7 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
     /// </summary>
     public static IEnumerable<(int Line, List<string> Fields)> ReadFile(string path, char delimiter)
     {
-        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
-        foreach (var record in new DelimitedText(reader, delimiter, path).Records()) yield return record;
+        foreach (var record in Read(File.OpenRead(path), path, delimiter)) yield return record;
     }
 
     /// <summary>
@@ -36,13 +37,22 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
             ? $"\"{field.Replace("\"", "\"\"")}\""
             : field));
 
-    int _line = 1, _column = 0;
+    /// <summary>As <see cref="ReadFile"/>, from an open <paramref name="stream"/> (disposed when enumerated to the end) of the file at <paramref name="path"/>.</summary>
+    public static IEnumerable<(int Line, List<string> Fields)> Read(Stream stream, string path, char delimiter, long maxRecordChars = long.MaxValue)
+    {
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
+        foreach (var record in new DelimitedText(reader, delimiter, path, maxRecordChars).Records()) yield return record;
+    }
+
+    int _line = 1, _column = 0, _maxFields = int.MaxValue;
+    long _recordChars;
 
     int Read()
     {
         int c = reader.Read();
         if (c == '\n') { _line++; _column = 0; }
         else if (c >= 0) _column++;
+        if (++_recordChars > MaxRecordChars) throw Error(_line, _column, $"record longer than {MaxRecordChars} characters");
         return c;
     }
 
@@ -58,9 +68,9 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
             var fields = ReadRecord(out bool end);
             if (fields is null) yield break;
             if (fields.Count == 1 && fields[0].Length == 0) { if (end) yield break; continue; }
-            if (expected < 0) expected = fields.Count;
+            if (expected < 0) _maxFields = expected = fields.Count;
             else if (fields.Count != expected)
-                throw Error(start, 1, $"record has {fields.Count} fields, the header has {expected} (delimiter '{(Delimiter == '\t' ? "\\t" : Delimiter.ToString())}')");
+                throw Error(start, 1, $"record has {(fields.Count > expected ? "more than " + expected : fields.Count)} fields, the header has {expected} (delimiter '{(Delimiter == '\t' ? "\\t" : Delimiter.ToString())}')");
             yield return (start, fields);
             if (end) yield break;
         }
@@ -70,6 +80,7 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
     List<string>? ReadRecord(out bool end)
     {
         end = false;
+        _recordChars = 0;
         var fields = new List<string>();
         var field = new StringBuilder();
         int c = Read();
@@ -108,6 +119,7 @@ public sealed class DelimitedText(TextReader reader, char delimiter, string path
             }
             fields.Add(field.ToString());
             field.Clear();
+            if (fields.Count > _maxFields) return fields; // more fields than the header: Records stops with the error now
             if (c == Delimiter) { c = Read(); if (c < 0 || c == '\n') { fields.Add(""); end = c < 0; return fields; } continue; }
             end = c < 0 || reader.Peek() < 0;
             return fields;

@@ -19,7 +19,7 @@ public static class ImageFiles
     public static ImageSet Load(IReadOnlyList<string> paths, int size)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(size));
-        var decoder = new ImageDecoder(size, Limits.MaxPixels, Limits.Background);
+        var decoder = ImageDecoder.For(Limits with { ImageSize = size });
         int imageBytes = decoder.ImageBytes;
         var pixels = new byte[(long)paths.Count * imageBytes];
         var problems = new string?[paths.Count];
@@ -31,7 +31,7 @@ public static class ImageFiles
     /// <summary>One file as size x size x RGB bytes.</summary>
     public static byte[] Decode(string path, int size)
     {
-        var decoder = new ImageDecoder(size, Limits.MaxPixels, Limits.Background);
+        var decoder = ImageDecoder.For(Limits with { ImageSize = size });
         var rgb = new byte[decoder.ImageBytes];
         if (Decode(path, decoder, rgb) is { } problem) throw new InvalidDataException(problem);
         return rgb;

@@ -177,7 +177,7 @@ public class BadInputTests
         string path = Path.Combine(folder, "junk.tar");
         File.WriteAllBytes(path, Enumerable.Range(0, 3000).Select(i => (byte)(i * 31 + 7)).ToArray());
         var report = new IngestReport();
-        var records = new TarShardReader(path, seed: 1, maxImageBytes: 1 << 20).Read(report).ToList();
+        var records = new TarShardReader(path, new SourceOptions { MaxImageBytes = 1 << 20 }).Read(report).ToList();
         Assert.Empty(records);
         Assert.Equal(1, report.Count(SkipReason.UnreadableShard) + report.Count(SkipReason.TruncatedShard));
     }

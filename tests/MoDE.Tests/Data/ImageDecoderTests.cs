@@ -1,6 +1,7 @@
 using MoDE.Data.Ingest;
 using MoDE.Storage;
 using SkiaSharp;
+using Xunit;
 
 namespace MoDE.Tests.Data;
 
@@ -69,5 +70,72 @@ public class ImageDecoderTests
             return log.ToString().Trim();
         }
         Assert.Equal(Ingest(1), Ingest(2));
+    }
+
+    [Theory]
+    [Trait("Hostile", "class2")]
+    [InlineData(32, 32, null)]
+    [InlineData(33, 32, SkipReason.TooManyScans)]
+    [InlineData(11, 10, SkipReason.TooManyScans)]
+    [InlineData(3000, 32, SkipReason.TooManyScans)]
+    public void AJpegWithMoreScansThanTheLimitIsRefusedBeforeAnyScanIsDecoded(int scans, int limit, SkipReason? expected)
+    {
+        var decoder = new ImageDecoder(8, 1_000_000, ImageBackground.White, limit);
+        var rgb = new byte[decoder.ImageBytes];
+        var jpeg = TestImages.ManyScanJpeg(256, 256, scans);
+        Assert.Equal(expected, decoder.Decode(jpeg, rgb));
+        Assert.Equal(expected, JpegStream.Check(jpeg, limit, 1_000_000));
+        if (expected is null) Assert.All(rgb, v => Assert.InRange(v, 120, 136)); // zero coefficients: mid grey
+        Assert.Equal(SourceOptions.DefaultMaxJpegScans, ImageDecoder.For(new SourceOptions { Source = "x" }).MaxJpegScans);
+    }
+
+    /// <summary>A noise image of every format the decoder reads (the JPEG ones in both of libjpeg-turbo's modes).</summary>
+    static byte[] Encoded(string format)
+    {
+        byte[] Skia(SKEncodedImageFormat f, int quality)
+        {
+            using var bitmap = SKBitmap.Decode(TestImages.Noise(256, 192, seed: 7));
+            using var data = bitmap.Encode(f, quality);
+            return data.ToArray();
+        }
+        return format switch
+        {
+            "jpeg" => TestImages.Noise(256, 192, seed: 7),
+            "jpeg progressive" => TestImages.Jpegtran(TestImages.Noise(256, 192, seed: 7), "-progressive"),
+            "jpeg restart" => TestImages.Jpegtran(TestImages.Noise(256, 192, seed: 7), "-restart", "1"),
+            "jpeg progressive restart" => TestImages.Jpegtran(TestImages.Noise(256, 192, seed: 7), "-progressive", "-restart", "2"),
+            "png" => Skia(SKEncodedImageFormat.Png, 100),
+            "png interlaced" => TestImages.InterlacedPng(128, 96, seed: 7),
+            "webp" => Skia(SKEncodedImageFormat.Webp, 80),
+            "webp lossless" => Skia(SKEncodedImageFormat.Webp, 100),
+            "gif" => TestImages.Gif(200, 150, seed: 7),
+            _ => throw new ArgumentException(format),
+        };
+    }
+
+    public static TheoryData<string, int, bool> Cuts()
+    {
+        var data = new TheoryData<string, int, bool>();
+        foreach (string format in (string[])["jpeg", "jpeg progressive", "jpeg restart", "jpeg progressive restart", "png", "png interlaced", "webp", "webp lossless", "gif"])
+            foreach (int permille in (int[])[100, 300, 500, 700, 900, 990, 999])
+            {
+                data.Add(format, permille, false);
+                if (format.StartsWith("jpeg")) data.Add(format, permille, true); // cut, then given an end marker
+            }
+        return data;
+    }
+
+    [Theory]
+    [Trait("Hostile", "class3")]
+    [MemberData(nameof(Cuts))]
+    public void AnImageCutShortIsTruncatedNeverPadded(string format, int permille, bool endMarker)
+    {
+        var decoder = new ImageDecoder(16, 1_000_000, ImageBackground.White);
+        var rgb = new byte[decoder.ImageBytes];
+        byte[] whole = Encoded(format);
+        Assert.Null(decoder.Decode(whole, rgb));
+        byte[] cut = whole[..(int)(whole.LongLength * permille / 1000)];
+        if (endMarker) cut = [.. cut, 0xFF, 0xD9];
+        Assert.Equal(SkipReason.TruncatedImage, decoder.Decode(cut, rgb));
     }
 }

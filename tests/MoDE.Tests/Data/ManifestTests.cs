@@ -95,14 +95,14 @@ public class ManifestTests
     [Theory]
     [InlineData("image_path,caption\nimages/red.jpg,\"never closed\n", 2, 16, "quoted field is never closed")]
     [InlineData("image_path,caption\nimages/red.jpg,a \"quoted\" word\n", 2, 18, "quote inside an unquoted field")]
-    [InlineData("image_path,caption\nimages/red.jpg,ok\nimages/red.jpg,one,two\n", 3, 1, "record has 3 fields, the header has 2")]
+    [InlineData("image_path,caption\nimages/red.jpg,ok\nimages/red.jpg,one,two\n", 3, 1, "record has more than 2 fields, the header has 2")]
     [InlineData("image_path,caption\n\"images/red.jpg\"x,ok\n", 2, 17, "after the closing quote")]
     public void AMalformedCsvNamesFileLineAndColumn(string text, int line, int column, string message)
     {
         string folder = FolderWithImages("mode-csv-bad");
         string path = Path.Combine(folder, "bad.csv");
         File.WriteAllText(path, text);
-        var error = Assert.Throws<InvalidDataException>(() => Read(new CsvManifestReader(path, ',')));
+        var error = Assert.Throws<InvalidDataException>(() => Read(new CsvManifestReader(path, ',', new SourceOptions())));
         Assert.StartsWith($"{path}:{line}:{column}: ", error.Message);
         Assert.Contains(message, error.Message);
     }
@@ -113,7 +113,7 @@ public class ManifestTests
         string folder = FolderWithImages("mode-csv-cols");
         string path = Path.Combine(folder, "cols.csv");
         File.WriteAllText(path, "filepath,label\nimages/red.jpg,red\n");
-        var error = Assert.Throws<InvalidDataException>(() => Read(new CsvManifestReader(path, ',')));
+        var error = Assert.Throws<InvalidDataException>(() => Read(new CsvManifestReader(path, ',', new SourceOptions())));
         Assert.Contains("no caption column", error.Message);
         Assert.Contains("'label'", error.Message);
         Assert.StartsWith($"{path}:1", error.Message);
@@ -125,7 +125,7 @@ public class ManifestTests
         string folder = FolderWithImages("mode-tsv");
         string path = Path.Combine(folder, "list.tsv");
         File.WriteAllBytes(path, [.. "filepath\ttext\nimages/red.jpg\tthe \"red\" one\nimages/blue.png\tbad "u8, 0xFF, .. " byte\n"u8]);
-        var (report, records) = Read(new CsvManifestReader(path, '\t'));
+        var (report, records) = Read(new CsvManifestReader(path, '\t', new SourceOptions()));
         Assert.Equal("the \"red\" one", Assert.Single(records).Caption);
         Assert.Equal(1, report.Count(SkipReason.InvalidUtf8));
     }
@@ -156,19 +156,19 @@ public class ManifestTests
         }, bytesPath);
         await ParquetSerializer.SerializeAsync(new[] { new PathRow { Image_Path = "images/blue.png", Text = "blue path" } }, pathsPath);
 
-        var (report, records) = Read(new ParquetManifestReader(bytesPath));
+        var (report, records) = Read(new ParquetManifestReader(bytesPath, new SourceOptions()));
         var record = Assert.Single(records);
         Assert.Equal(("bytes/a", "red bytes"), (record.Id, record.Caption));
         Assert.NotNull(record.ImageBytes);
         Assert.Equal(1, report.Count(SkipReason.MissingImage));
         Assert.Equal(1, report.Count(SkipReason.MissingCaption));
 
-        var (_, fromPaths) = Read(new ParquetManifestReader(pathsPath));
+        var (_, fromPaths) = Read(new ParquetManifestReader(pathsPath, new SourceOptions()));
         Assert.Equal(Path.Combine(folder, "images", "blue.png"), Assert.Single(fromPaths).ImagePath);
 
         string notParquet = Path.Combine(folder, "fake.parquet");
         File.WriteAllText(notParquet, "this is not parquet");
-        Assert.Contains(notParquet, Assert.Throws<InvalidDataException>(() => Read(new ParquetManifestReader(notParquet))).Message);
+        Assert.Contains(notParquet, Assert.Throws<InvalidDataException>(() => Read(new ParquetManifestReader(notParquet, new SourceOptions()))).Message);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public class ManifestTests
     {
         string folder = FolderWithImages("mode-folder");
         File.WriteAllText(Path.Combine(folder, "images", "red.txt"), "a red picture\n");
-        var (report, records) = Read(new ImageFolderReader(Path.Combine(folder, "images")));
+        var (report, records) = Read(new ImageFolderReader(Path.Combine(folder, "images"), new SourceOptions()));
         Assert.Equal(("images/red", "a red picture"), (Assert.Single(records).Id, records[0].Caption));
         Assert.Equal(1, report.Count(SkipReason.MissingCaption));
     }

@@ -4,11 +4,13 @@ namespace MoDE.Data.Ingest;
 /// A CSV or TSV manifest (as img2dataset's input or output lists): a header row naming the columns
 /// (<see cref="ManifestColumns"/>), then one row per pair with a local image path and a caption, read by
 /// <see cref="DelimitedText"/>. The text is UTF-8; bytes that are not become U+FFFD and such captions are counted as
-/// <see cref="SkipReason.InvalidUtf8"/>. A malformed file throws naming file, line and column.
-/// <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>); by default the file name without extension.
-/// Image paths must stay inside the manifest's folder unless <paramref name="allowOutsidePaths"/> (<see cref="DataPath"/>).
+/// <see cref="SkipReason.InvalidUtf8"/>. A malformed file throws naming file, line and column, as does a record
+/// holding more memory than the largest record may (<see cref="SourceOptions.MaxRecordBytes"/>), as soon as it is
+/// seen. <paramref name="name"/> begins the pair ids (<see cref="ManifestRowIds"/>); by default the file name
+/// without extension. Image paths must stay inside the manifest's folder unless
+/// <see cref="SourceOptions.AllowOutsidePaths"/> (<see cref="DataPath"/>).
 /// </summary>
-public sealed class CsvManifestReader(string path, char delimiter, string? name = null, bool allowOutsidePaths = false) : IPairReader
+public sealed class CsvManifestReader(string path, char delimiter, SourceOptions options, string? name = null) : IPairReader
 {
     public string Path { get; } = path;
 
@@ -18,9 +20,9 @@ public sealed class CsvManifestReader(string path, char delimiter, string? name 
     {
         ManifestColumns? columns = null;
         var ids = new ManifestRowIds(Name);
-        var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, allowOutsidePaths);
+        var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, options.AllowOutsidePaths);
         long row = 0;
-        foreach (var (line, fields) in DelimitedText.ReadFile(Path, delimiter))
+        foreach (var (line, fields) in DelimitedText.Read(SourceFile.OpenRead(Path), Path, delimiter, options.MaxRecordBytes / sizeof(char)))
         {
             if (columns is null) { columns = ManifestColumns.Find(fields, _ => false, _ => true, $"{Path}:{line}"); continue; }
             row++;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using MoDE.Data;
 using SkiaSharp;
 
@@ -14,24 +15,34 @@ namespace MoDE.Data.Ingest;
 /// above the target, which is the main speed-up on large photos.</item>
 /// <item>Odd modes become 8-bit RGB: grey, palette and 16-bit images through the codec; CMYK JPEGs through
 /// libjpeg-turbo's conversion; alpha (also palette transparency) is composited over <see cref="Background"/>.</item>
-/// <item>A truncated image (the codec reports incomplete input) is skipped, not padded: a half-grey picture
-/// would teach the model noise.</item>
+/// <item>An image that holds less than its header promises is <see cref="SkipReason.TruncatedImage"/>, never padded:
+/// a half-grey picture would teach the model noise. The codec reports incomplete input for PNG, WebP and GIF (first
+/// frame) data cut short, but libjpeg-turbo fills a cut JPEG silently, so the bytes are checked before decoding:
+/// a JPEG by <see cref="JpegStream"/> (also its scan count, <see cref="MaxJpegScans"/>), a PNG must reach its IEND
+/// chunk, a WebP its RIFF length.</item>
+/// <item>Only the first frame of an animated GIF or WebP is decoded.</item>
 /// </list>
-/// Thread-safe: each call has its own buffers.
+/// Thread-safe: each call has its own buffers. <see cref="For"/> builds one from the ingest options.
 /// </summary>
 public sealed class ImageDecoder
 {
-    public ImageDecoder(int size, long maxPixels, ImageBackground background)
+    public ImageDecoder(int size, long maxPixels, ImageBackground background, int maxJpegScans = SourceOptions.DefaultMaxJpegScans)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxJpegScans, 1);
         Size = size;
         MaxPixels = maxPixels;
         Background = background;
+        MaxJpegScans = maxJpegScans;
     }
+
+    /// <summary>The decoder of an ingest: its image size, background and limits.</summary>
+    public static ImageDecoder For(SourceOptions options) => new(options.ImageSize, options.MaxPixels, options.Background, options.MaxJpegScans);
 
     public int Size { get; }
     public long MaxPixels { get; }
+    public int MaxJpegScans { get; }
     public ImageBackground Background { get; }
     public int ImageBytes => Size * Size * ImageSet.Channels;
 
@@ -41,6 +52,7 @@ public sealed class ImageDecoder
     public SkipReason? Decode(byte[] encoded, Span<byte> rgb)
     {
         if (encoded.Length == 0) return SkipReason.EmptyFile;
+        if (Structure(encoded) is { } problem) return problem;
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
         if (codec is null) return SkipReason.CorruptImage;
@@ -63,6 +75,23 @@ public sealed class ImageDecoder
         if (result != SKCodecResult.Success) return SkipReason.CorruptImage;
         bitmap.NotifyPixelsChanged();
         Fit(bitmap, rgb);
+        return null;
+    }
+
+    /// <summary>What the container of <paramref name="encoded"/> says is wrong before any pixel is decoded, by its signature; null for other formats.</summary>
+    SkipReason? Structure(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return JpegStream.Check(encoded, MaxJpegScans, MaxPixels);
+        if (encoded.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            // chunks: 4-byte big-endian length, 4-byte type, data, 4-byte CRC (PNG specification, section 5.3)
+            for (long pos = 8; pos + 8 <= encoded.Length; pos += 12 + BinaryPrimitives.ReadUInt32BigEndian(encoded[(int)pos..]))
+                if (encoded.Slice((int)pos + 4, 4).SequenceEqual("IEND"u8)) return null;
+            return SkipReason.TruncatedImage;
+        }
+        if (encoded.Length >= 12 && encoded.StartsWith("RIFF"u8) && encoded.Slice(8, 4).SequenceEqual("WEBP"u8)
+            && 8L + BinaryPrimitives.ReadUInt32LittleEndian(encoded[4..]) > encoded.Length)
+            return SkipReason.TruncatedImage; // the RIFF header gives the file's length less 8
         return null;
     }
 

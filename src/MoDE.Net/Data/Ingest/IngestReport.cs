@@ -45,6 +45,12 @@ public sealed class IngestReport
     public int Threads { get; set; }
     public double Seconds { get; set; }
 
+    /// <summary>The most encoded bytes (images and captions) held at once while reading and decoding; at most <see cref="SourceOptions.MaxBytesInFlight"/>.</summary>
+    public long PeakBytesInFlight { get; set; }
+
+    /// <summary>Notes the bytes held now; keeps the peak.</summary>
+    public void InFlight(long bytes) { lock (_lock) PeakBytesInFlight = Math.Max(PeakBytesInFlight, bytes); }
+
     [JsonIgnore] public long SkippedTotal { get { lock (_lock) return _skipped.Values.Sum(); } }
 
     /// <summary>The count of one reason (0 when none).</summary>

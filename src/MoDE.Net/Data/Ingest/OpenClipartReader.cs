@@ -5,13 +5,14 @@ namespace MoDE.Data.Ingest;
 /// each <c>png/PATH.png</c> with the metadata of <c>svg/PATH.svg</c> (<see cref="SvgMetadata"/>) as its caption,
 /// real human-written alt-text with its noise (collection names as titles, Italian, keyword lists).
 /// A PNG that is a symbolic link shows an image already in the corpus under a second category and is skipped as
-/// <see cref="SkipReason.DuplicateImage"/>. The pair id is <c>openclipart/PATH</c>.
+/// <see cref="SkipReason.DuplicateImage"/>; folders are not entered through links. An SVG is read only when it is a
+/// regular file of at most <see cref="SourceOptions.MaxImageBytes"/>. The pair id is <c>openclipart/PATH</c>.
 /// <para>Caption: the title; then the file name's words when the title does not hold them (the stem
 /// without its number and without the creator's name, <c>onion_joerg_rosenbauer_01</c> -> "onion"); then the
 /// description (unless it is an export artefact such as <c>HASH(0x...)</c>), at most 300 characters; then
 /// "keywords: " and up to 8 distinct keywords. Parts are joined with ". ".</para>
 /// </summary>
-public sealed class OpenClipartReader(string root) : IPairReader
+public sealed class OpenClipartReader(string root, SourceOptions options) : IPairReader
 {
     /// <summary>Where Debian installs it.</summary>
     public const string DefaultRoot = "/usr/share/openclipart";
@@ -25,13 +26,13 @@ public sealed class OpenClipartReader(string root) : IPairReader
         string pngRoot = System.IO.Path.Combine(Path, "png"), svgRoot = System.IO.Path.Combine(Path, "svg");
         if (!Directory.Exists(pngRoot))
             throw new DirectoryNotFoundException($"{pngRoot} is missing: install OpenClipart with `apt-get install -y openclipart-png openclipart-svg`");
-        foreach (string png in Directory.EnumerateFiles(pngRoot, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (string png in SourceFile.Under(pngRoot).Where(p => p.EndsWith(".png", StringComparison.Ordinal)))
         {
             string relative = System.IO.Path.GetRelativePath(pngRoot, png).Replace('\\', '/');
             string id = $"openclipart/{relative[..^4]}";
             if (new FileInfo(png).LinkTarget is { } target) { report.Skip(SkipReason.DuplicateImage, id, $"link to {target}"); continue; }
             string svg = System.IO.Path.Combine(svgRoot, relative[..^4] + ".svg");
-            var metadata = File.Exists(svg) ? SvgMetadata.Read(svg) : SvgMetadata.Empty;
+            var metadata = SourceFile.KindOf(svg) == SourceFile.Kind.Regular && new FileInfo(svg).Length <= options.MaxImageBytes ? SvgMetadata.Read(svg) : SvgMetadata.Empty;
             if (SourceCaption.FromText(Caption(metadata, System.IO.Path.GetFileNameWithoutExtension(png)), out string caption) is { } problem)
             {
                 report.Skip(problem, id);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using MoDE.Data;
 
 namespace MoDE.Data.Ingest;
@@ -6,14 +7,17 @@ namespace MoDE.Data.Ingest;
 /// <summary>
 /// Reads a source (<see cref="PairSource"/>), decodes every image once, in parallel, to the training size
 /// (<see cref="ImageDecoder"/>), and writes the standard pairs: captions as pairs.jsonl and pixels as the images
-/// file, row i = image i, so training reads no JPEG. Records are read in chunks; the next chunk is read while
-/// the current one decodes, and chunks are written in reading order, so the output does not depend on the
-/// number of threads. Ids seen before are skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept).
-/// Nothing is written when no pair survives (the report still says why).
+/// file, row i = image i, so training reads no JPEG. Records are read in chunks, bounded in records and in bytes
+/// (<see cref="SourceOptions.MaxBytesInFlight"/>); the next chunk is read while the current one decodes, and chunks
+/// are written in reading order, so the output does not depend on the number of threads. Ids seen before are
+/// skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept), captions over
+/// <see cref="SourceOptions.MaxCaptionBytes"/> as <see cref="SkipReason.CaptionTooLong"/>. Whatever a file's
+/// reader throws ends that file only (<see cref="Records"/>). Nothing is written when no pair survives (the report
+/// still says why).
 /// </summary>
 public static class SourceIngest
 {
-    /// <summary>Records decoded together: enough to keep every core busy, few enough that a chunk of large tar members fits in memory.</summary>
+    /// <summary>Most records decoded together: enough to keep every core busy.</summary>
     public const int ChunkSize = 256;
 
     public static IngestReport Run(SourceOptions options, string captionsPath, string imagesPath, TextWriter log, CancellationToken stop = default)
@@ -25,13 +29,17 @@ public static class SourceIngest
         report.Files = readers.Count;
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         report.Threads = threads;
-        var decoder = new ImageDecoder(options.ImageSize, options.MaxPixels, options.Background);
+        var decoder = ImageDecoder.For(options);
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        var records = readers.SelectMany(r => r.Read(report)).Where(r =>
+        var records = readers.SelectMany(r => Records(r, report, log)).Where(r =>
         {
-            if (ids.Add(r.Id)) return true;
-            report.Skip(SkipReason.DuplicateId, r.Id);
-            return false;
+            if (!ids.Add(r.Id)) { report.Skip(SkipReason.DuplicateId, r.Id); return false; }
+            if (Encoding.UTF8.GetByteCount(r.Caption) > options.MaxCaptionBytes)
+            {
+                report.Skip(SkipReason.CaptionTooLong, r.Id, $"{Encoding.UTF8.GetByteCount(r.Caption)} bytes");
+                return false;
+            }
+            return true;
         });
 
         var pairs = new List<Pair>();
@@ -39,11 +47,28 @@ public static class SourceIngest
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
         using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize);
-        List<SourceRecord> Take()
+        // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
+        long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
+        SourceRecord? pending = null;
+        void Hold(long bytes) => report.InFlight(Interlocked.Add(ref inFlight, bytes));
+        (List<SourceRecord> Records, long Bytes) Take()
         {
             var chunk = new List<SourceRecord>(ChunkSize);
-            while (chunk.Count < ChunkSize && enumerator.MoveNext()) chunk.Add(enumerator.Current);
-            return chunk;
+            long bytes = 0;
+            while (chunk.Count < ChunkSize)
+            {
+                if (pending is null)
+                {
+                    if (!enumerator.MoveNext()) break;
+                    pending = enumerator.Current;
+                    Hold(BytesOf(pending));
+                }
+                if (bytes + BytesOf(pending) > chunkBytes) break;
+                chunk.Add(pending);
+                bytes += BytesOf(pending);
+                pending = null;
+            }
+            return (chunk, bytes);
         }
         var next = Task.Run(Take);
         try
@@ -52,7 +77,7 @@ public static class SourceIngest
             while (!full)
             {
                 stop.ThrowIfCancellationRequested();
-                var chunk = next.GetAwaiter().GetResult();
+                var (chunk, bytes) = next.GetAwaiter().GetResult();
                 if (chunk.Count == 0) break;
                 next = Task.Run(Take); // read ahead while this chunk decodes
                 int imageBytes = decoder.ImageBytes;
@@ -70,6 +95,10 @@ public static class SourceIngest
                     pairs.Add(new Pair(chunk[i].Id, chunk[i].Caption));
                     if (options.MaxPairs > 0 && pairs.Count >= options.MaxPairs) { full = true; break; }
                 }
+                Hold(-bytes);
+                // Large members live on the large-object heap, which the GC otherwise empties only after several times
+                // the bound has been allocated (measured: 2 GB of 8 MiB members held 650 MB to 1 GB; with this, 350 MB).
+                if (bytes > chunkBytes / 4) GC.Collect();
                 if (clock.Elapsed - lastLine >= TimeSpan.FromSeconds(10))
                 {
                     lastLine = clock.Elapsed;
@@ -90,25 +119,67 @@ public static class SourceIngest
         return report;
     }
 
+    /// <summary>The memory a record holds until it is decoded: its encoded image, if in memory, and its caption.</summary>
+    static long BytesOf(SourceRecord record) => (record.ImageBytes?.LongLength ?? 0) + 2L * record.Caption.Length;
+
+    /// <summary>
+    /// The records of one file. Whatever its reader throws (a tar header out of range, a Parquet footer that cannot
+    /// be read, a manifest malformed at a line), but cancellation, ends that file alone: it is counted as
+    /// <see cref="SkipReason.UnreadableShard"/> when it gave no record yet, else as
+    /// <see cref="SkipReason.TruncatedShard"/>, with the error in one line; the records before are kept, and so is
+    /// the work on every other file.
+    /// </summary>
+    public static IEnumerable<SourceRecord> Records(IPairReader reader, IngestReport report, TextWriter log)
+    {
+        IEnumerator<SourceRecord>? records = null;
+        long given = 0;
+        try
+        {
+            while (true)
+            {
+                string? failure = null;
+                try
+                {
+                    records ??= reader.Read(report).GetEnumerator();
+                    if (!records.MoveNext()) yield break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException) { failure = OneLine(e); }
+                if (failure is not null)
+                {
+                    var reason = given == 0 ? SkipReason.UnreadableShard : SkipReason.TruncatedShard;
+                    report.Skip(reason, reader.Path, failure);
+                    log.WriteLine($"ingest: {reader.Path}: {IngestReport.Key(reason)} after {given} record(s): {failure}");
+                    yield break;
+                }
+                given++;
+                yield return records!.Current;
+            }
+        }
+        finally
+        {
+            try { records?.Dispose(); }
+            catch (Exception e) when (e is not OperationCanceledException) { log.WriteLine($"ingest: {reader.Path}: closing it failed: {OneLine(e)}"); }
+        }
+    }
+
+    /// <summary>An exception's message on one line, with its type when the message does not say what went wrong by itself.</summary>
+    static string OneLine(Exception e) =>
+        (e is InvalidDataException or IOException ? e.Message : $"{e.GetType().Name}: {e.Message}").ReplaceLineEndings(" ");
+
     /// <summary>Decodes one record's image into <paramref name="rgb"/>; the reason it was skipped, or null. Evaluation reads task images here too, under the same limits.</summary>
     internal static (SkipReason Reason, string? Detail)? Decode(SourceRecord record, ImageDecoder decoder, long maxImageBytes, Span<byte> rgb)
     {
         try
         {
             byte[]? bytes = record.ImageBytes;
-            if (bytes is null)
-            {
-                var file = new FileInfo(record.ImagePath ?? "");
-                if (!file.Exists) return (SkipReason.MissingImage, record.ImagePath);
-                if (file.Length > maxImageBytes) return (SkipReason.TooLarge, $"{file.Length} bytes");
-                bytes = File.ReadAllBytes(file.FullName);
-            }
+            if (bytes is null && SourceFile.Read(record.ImagePath ?? "", maxImageBytes, SkipReason.MissingImage, SkipReason.TooLarge, out bytes) is { } problem)
+                return problem;
             if (bytes.LongLength > maxImageBytes) return (SkipReason.TooLarge, $"{bytes.LongLength} bytes");
             return decoder.Decode(bytes, rgb) is { } reason ? (reason, null) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return (SkipReason.CorruptImage, e.Message);
+            return (SkipReason.CorruptImage, OneLine(e));
         }
     }
 }

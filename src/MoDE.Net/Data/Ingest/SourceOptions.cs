@@ -2,9 +2,16 @@ using System.Text.Json.Serialization;
 
 namespace MoDE.Data.Ingest;
 
-/// <summary>Options of an ingest from the user's data (<see cref="SourceIngest"/>) instead of the built-in dataset.</summary>
+/// <summary>
+/// Options of an ingest from the user's data (<see cref="SourceIngest"/>) instead of the built-in dataset. The
+/// Max* limits bound the work and memory of one record whatever a file claims; a record over one is skipped and
+/// counted (<see cref="SkipReason"/>).
+/// </summary>
 public sealed record SourceOptions
 {
+    /// <summary>The default of <see cref="MaxJpegScans"/>, for an <see cref="ImageDecoder"/> built without options.</summary>
+    public const int DefaultMaxJpegScans = 32;
+
     /// <summary>A file, a folder, or a pattern: <c>data/{00000..00099}.tar</c>, <c>data/*.parquet</c> (<see cref="ShardPattern"/>).</summary>
     public string Source { get; init; } = "";
 
@@ -25,6 +32,30 @@ public sealed record SourceOptions
 
     /// <summary>Largest encoded image (or tar member) read, 64 MiB: far above any web image, small enough to hold a few per thread.</summary>
     public long MaxImageBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Longest caption kept, in UTF-8 bytes: 8 KiB. Web alt-text is rarely over a few hundred bytes and CLIP reads
+    /// 77 tokens (about 300 characters of English); long synthetic captions run to a few KiB. A caption of hundreds
+    /// of KiB is junk (a page's text, one repeated word) and costs the tokenizer trainer seconds.
+    /// </summary>
+    public int MaxCaptionBytes { get; init; } = 8 << 10;
+
+    /// <summary>
+    /// Most encoded bytes (images and captions) that ingest holds at once, 256 MiB: the chunk being decoded, the
+    /// chunk read ahead, and the one record between them. Records are decoded in chunks of at most
+    /// <see cref="SourceIngest.ChunkSize"/> records and (this - the largest record) / 2 bytes, so a shard of large
+    /// members (a .tar.gz of compressible images) cannot fill memory; the bound depends on the data only, not on the
+    /// number of threads, so the output does not either. Also the most a Parquet row group may claim (it is read whole).
+    /// </summary>
+    public long MaxBytesInFlight { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Most scans of a JPEG: 32. A progressive JPEG is decoded one scan at a time and each scan is a pass over every
+    /// block of the image, even a scan of a few bytes (libjpeg-turbo's djpeg documents <c>-maxscans</c> against
+    /// this), so a crafted file costs up to this many decodes of its pixels. Encoders write about 10 (libjpeg's
+    /// <c>jpeg_simple_progression</c> writes 10 for color, 6 for grey); Skia itself stops at 100.
+    /// </summary>
+    public int MaxJpegScans { get; init; } = DefaultMaxJpegScans;
 
     /// <summary>Stop after this many pairs are kept (0: all); a quick look at a large source.</summary>
     public int MaxPairs { get; init; }
@@ -58,12 +89,19 @@ public sealed record SourceOptions
     /// <summary>Decoding threads (0: one per core). Does not change the output, so a rerun with another count is the same stage.</summary>
     [JsonIgnore] public int Threads { get; init; }
 
+    /// <summary>The most memory one record holds: its image and its caption (two bytes a character).</summary>
+    [JsonIgnore] public long MaxRecordBytes => MaxImageBytes + 2L * MaxCaptionBytes;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Source)) throw new ArgumentException("no source given (a file, folder or shard pattern)", nameof(Source));
         if (ImageSize is < 8 or > 1024) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "image size must be between 8 and 1024 pixels");
         if (MaxPixels < 1) throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "must be at least 1");
-        if (MaxImageBytes < 1 || MaxImageBytes > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(MaxImageBytes), MaxImageBytes, $"must be between 1 and {Array.MaxLength}");
+        if (MaxImageBytes < 1 || MaxImageBytes >= Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(MaxImageBytes), MaxImageBytes, $"must be between 1 and {Array.MaxLength - 1}");
+        if (MaxCaptionBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxCaptionBytes), MaxCaptionBytes, "must be at least 1");
+        if (MaxBytesInFlight < 3 * MaxRecordBytes)
+            throw new ArgumentOutOfRangeException(nameof(MaxBytesInFlight), MaxBytesInFlight, $"must be at least 3 times the largest record ({MaxRecordBytes} bytes: {nameof(MaxImageBytes)} and a caption of {nameof(MaxCaptionBytes)})");
+        if (MaxJpegScans < 1) throw new ArgumentOutOfRangeException(nameof(MaxJpegScans), MaxJpegScans, "must be at least 1");
         if (MaxPairs < 0) throw new ArgumentOutOfRangeException(nameof(MaxPairs), MaxPairs, "must be 0 (all) or more");
         if (HeldOut is < 0 or >= 0.5 || double.IsNaN(HeldOut)) throw new ArgumentOutOfRangeException(nameof(HeldOut), HeldOut, "must be 0 (none) or a share below 0.5");
         if (HeldOutMin < 2) throw new ArgumentOutOfRangeException(nameof(HeldOutMin), HeldOutMin, "must be at least 2 (retrieval among one image is no test)");

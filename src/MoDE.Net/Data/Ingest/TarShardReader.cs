@@ -9,10 +9,12 @@ namespace MoDE.Data.Ingest;
 /// (a .txt wins over a .json). The pair id is the shard's name, a slash, and the key; the name is given by the
 /// source (<see cref="SourceFileNames"/>, unique among its shards) and is by default the file name without extension.
 /// Members are read into memory one at a time and never extracted, so a member named <c>/etc/x</c> or
-/// <c>../x</c> cannot write anything; such members are skipped as <see cref="SkipReason.UnsafePath"/>.
-/// A shard cut short keeps the samples read before the cut.
+/// <c>../x</c> cannot write anything; such members are skipped as <see cref="SkipReason.UnsafePath"/>. A member is
+/// read only when its header says it fits: an image or .json of at most <see cref="SourceOptions.MaxImageBytes"/>,
+/// a .txt of at most <see cref="SourceOptions.MaxCaptionBytes"/>. A shard cut short, or whose next header cannot be
+/// read at all (any error of the tar reader, such as a PAX number out of range), keeps the samples read before.
 /// </summary>
-public sealed class TarShardReader(string path, int seed, long maxImageBytes, string? shard = null) : IPairReader
+public sealed class TarShardReader(string path, SourceOptions options, string? shard = null) : IPairReader
 {
     static readonly string[] ImageExtensions = ["jpg", "jpeg", "png", "webp"];
 
@@ -43,7 +45,7 @@ public sealed class TarShardReader(string path, int seed, long maxImageBytes, st
     public IEnumerable<SourceRecord> Read(IngestReport report)
     {
         if (!File.Exists(Path)) { report.Skip(SkipReason.MissingShard, Path); yield break; }
-        using var file = File.OpenRead(Path);
+        using var file = SourceFile.OpenRead(Path);
         Stream stream = Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || Path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)
             ? new GZipStream(file, CompressionMode.Decompress) : file;
         using var reader = new TarReader(stream, leaveOpen: false);
@@ -71,16 +73,16 @@ public sealed class TarShardReader(string path, int seed, long maxImageBytes, st
             }
             bool isImage = ImageExtensions.Contains(extension);
             if (extension != "txt" && extension != "json" && !isImage) continue; // other fields (.cls, .url) are not needed
-            if (entry.Length > maxImageBytes)
+            if (entry.Length > (extension == "txt" ? options.MaxCaptionBytes : options.MaxImageBytes))
             {
-                report.Skip(SkipReason.TooLarge, Id(key), $"{name} holds {entry.Length} bytes");
+                report.Skip(extension == "txt" ? SkipReason.CaptionTooLong : SkipReason.TooLarge, Id(key), $"{name} holds {entry.Length} bytes");
                 sample.Dropped = true;
                 continue;
             }
             byte[] data = new byte[entry.Length];
             string? cut = null;
             try { entry.DataStream?.ReadExactly(data); }
-            catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException) { cut = e.Message; }
+            catch (Exception e) when (e is not OperationCanceledException) { cut = e.Message; }
             if (cut is not null) { report.Skip(SkipReason.TruncatedShard, Path, $"{name}: {cut}"); sample = null; break; }
             if (isImage) { if (sample.Image is not null) sample.Duplicate = true; sample.Image = data; }
             else if (extension == "txt") { if (sample.Text is not null) sample.Duplicate = true; sample.Text = data; }
@@ -92,9 +94,9 @@ public sealed class TarShardReader(string path, int seed, long maxImageBytes, st
     static (TarEntry? Entry, string? Failure) Next(TarReader reader)
     {
         try { return (reader.GetNextEntry(copyData: false), null); }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or FormatException or IOException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException) // System.Formats.Tar throws OverflowException and others on hostile headers
         {
-            return (null, e.Message);
+            return (null, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -111,7 +113,7 @@ public sealed class TarShardReader(string path, int seed, long maxImageBytes, st
             return null;
         }
         SkipReason? problem = sample.Text is not null ? SourceCaption.FromUtf8(sample.Text, out string caption)
-            : sample.Json is not null ? SourceCaption.FromJson(sample.Json, id, seed, out caption)
+            : sample.Json is not null ? SourceCaption.FromJson(sample.Json, id, options.Seed, out caption)
             : MissingCaption(out caption);
         if (problem is { } reason) { report.Skip(reason, id); return null; }
         return new SourceRecord(id, caption, ImageBytes: sample.Image);
