@@ -96,6 +96,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("--encoder", "ablate", "--base", "runs/x", "--encoder", "arctic-embed-xs")]
     [InlineData("--steps", "eval", "--steps", "8")]
     [InlineData("--bogus", "run", "--bogus")]
+    [Trait("Hostile", "class6")]
     public void Options_that_cannot_apply_are_rejected_before_anything_runs(string named, params string[] args)
     {
         var outcome = Mode([.. args, args[0] == "ablate" ? "--root" : "--run", Path.Combine(folder, "run")]);
@@ -113,6 +114,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("--seed-share", "run", "--seed-share", "1.5")]
     [InlineData("--noise", "ingest", "--noise", "2")]
     [InlineData("--pairs", "import", "fashion-mnist", "--pairs", "-1")]
+    [Trait("Hostile", "class6")]
     public void Bad_values_name_the_flag_as_typed_and_stop_before_the_first_stage(string flag, params string[] args)
     {
         var outcome = Mode([.. args, "--run", Path.Combine(folder, "run")]);
@@ -145,6 +147,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void A_bad_model_config_is_one_line_naming_the_file()
     {
         string config = Path.Combine(folder, "bad.json");
@@ -163,6 +166,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("split")]
     [InlineData("train")]
     [InlineData("eval")]
+    [Trait("Hostile", "class6")]
     public void Verbs_that_read_a_run_fail_on_a_folder_that_is_not_one(string verb)
     {
         string notRun = Path.Combine(folder, "not-a-run");

@@ -27,6 +27,7 @@ public class ClusterHierarchyTests
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void FewerFineThanCoarseClustersIsAnErrorNamingTheOption()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ClusterOptions { FineClusters = 2, CoarseClusters = 4 }.Validate());

@@ -69,6 +69,7 @@ public class KMeansTests
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void RejectsNonFiniteValuesAndTooFewPoints()
     {
         var points = Blobs(10, 4, 2, seed: 9);

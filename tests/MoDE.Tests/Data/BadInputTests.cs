@@ -74,6 +74,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void EveryBadRecordIsSkippedAndCountedByReasonAndTheGoodOnesAreKept()
     {
         string folder = Directory.CreateTempSubdirectory("mode-bad").FullName;
@@ -136,6 +137,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Hostile", "class5")]
     public void ShardsOfOneNameInTwoFoldersKeepAllSamplesAndARepeatedKeyInOneShardIsStillADuplicate()
     {
         string folder = Directory.CreateTempSubdirectory("mode-same-shard-name").FullName;
@@ -159,6 +161,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Hostile", "class5")]
     public void ShardNamesAreFileStemsInOneFolderAndRelativePathsAcrossFolders()
     {
         string root = Path.Combine(Path.GetTempPath(), "mode-names");
@@ -171,6 +174,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void ATarThatIsNotATarIsCountedNotThrown()
     {
         string folder = Directory.CreateTempSubdirectory("mode-bad-tar").FullName;
@@ -183,6 +187,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void NoSurvivingPairIsAnErrorThatPointsAtTheReportAndLeavesNoPairs()
     {
         string folder = Directory.CreateTempSubdirectory("mode-bad-none").FullName;

@@ -62,6 +62,7 @@ public class DelimitedTextTests
     [InlineData("image,caption\na.png,ok\na.png,a 5\" screen\n", 3, 10, "quote inside an unquoted field")]
     [InlineData("image,caption\na.png,ok\r\na.png,ok,extra\r\n", 3, 1, "record has more than 2 fields, the header has 2")]
     [InlineData("image,caption\na.png,\"never closed\n", 2, 7, "quoted field is never closed")]
+    [Trait("Hostile", "class1")]
     public void AMalformedTaskCsvNamesFileLineAndColumn(string text, int line, int column, string message)
     {
         string folder = Directory.CreateTempSubdirectory("mode-csv-task").FullName;

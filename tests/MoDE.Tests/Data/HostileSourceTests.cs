@@ -250,8 +250,8 @@ public class HostileSourceTests
         File.WriteAllText(Path.Combine(folder, "list.csv"), $"key,image_path,caption\n1,images/good.jpg,red\n2,images/special.jpg,special\n3,{kind},named directly\n");
         MakeSpecial(Path.Combine(folder, "list2.csv"), kind); // a manifest that is not a file
 
-        var fromFolder = Ingest(Path.Combine(folder, "a"), new SourceOptions { Source = images, Format = SourceFormat.Folder });
-        var fromList = Ingest(Path.Combine(folder, "b"), new SourceOptions { Source = Path.Combine(folder, "list{,2}.csv") });
+        var fromFolder = Ingest(Path.Combine(folder, "a"), new SourceOptions { Source = images, Format = SourceFormat.Folder, AllowOutsidePaths = true });
+        var fromList = Ingest(Path.Combine(folder, "b"), new SourceOptions { Source = Path.Combine(folder, "list{,2}.csv"), AllowOutsidePaths = true });
 
         Assert.Equal(["images/good"], fromFolder.Pairs.Pairs.Select(p => p.Id).ToArray());
         Assert.Equal(inFolder, fromFolder.Report.Count(SkipReason.NotARegularFile));

@@ -34,6 +34,7 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    [Trait("Hostile", "class2")]
     public void TransparencyBecomesTheChosenBackgroundAndThePixelLimitComesFromTheHeader()
     {
         var clear = TestImages.Solid(new SKColor(0, 0, 0, 0), format: SKEncodedImageFormat.Png);

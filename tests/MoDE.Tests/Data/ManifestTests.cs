@@ -49,6 +49,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class5")]
     public void AKeylessManifestKeepsEveryCaptionOfAnImageAsItsOwnPair()
     {
         string folder = FolderWithImages("mode-csv-captions");
@@ -67,6 +68,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class5")]
     public void AKeyedManifestStillSkipsARepeatedKey()
     {
         string folder = FolderWithImages("mode-csv-keyed");
@@ -79,6 +81,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class5")]
     public void ManifestsOfOneNameInTwoFoldersKeepBothRows()
     {
         string folder = FolderWithImages("mode-csv-two-folders");
@@ -97,6 +100,7 @@ public class ManifestTests
     [InlineData("image_path,caption\nimages/red.jpg,a \"quoted\" word\n", 2, 18, "quote inside an unquoted field")]
     [InlineData("image_path,caption\nimages/red.jpg,ok\nimages/red.jpg,one,two\n", 3, 1, "record has more than 2 fields, the header has 2")]
     [InlineData("image_path,caption\n\"images/red.jpg\"x,ok\n", 2, 17, "after the closing quote")]
+    [Trait("Hostile", "class1")]
     public void AMalformedCsvNamesFileLineAndColumn(string text, int line, int column, string message)
     {
         string folder = FolderWithImages("mode-csv-bad");
@@ -108,6 +112,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void AManifestWithoutACaptionColumnSaysWhichColumnsItHas()
     {
         string folder = FolderWithImages("mode-csv-cols");
@@ -120,6 +125,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void TsvKeepsQuotesInsideCaptionsAndFlagsInvalidUtf8()
     {
         string folder = FolderWithImages("mode-tsv");
@@ -193,6 +199,7 @@ public class ManifestTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void AnUnknownExtensionAsksForTheFormat()
     {
         string folder = Directory.CreateTempSubdirectory("mode-format").FullName;

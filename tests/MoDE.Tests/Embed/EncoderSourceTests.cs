@@ -113,6 +113,7 @@ public class EncoderSourceTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void InvalidUnicodeIsReplacedAndCounted()
     {
         string text = "ok \uD83D\uDE00 lone high \uD800 and lone low \uDC00 end\uD800";
@@ -124,6 +125,7 @@ public class EncoderSourceTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void MalformedCaptionFileErrorNamesFileAndLine()
     {
         string path = Path.Combine(Path.GetTempPath(), "mode-pairs-" + Guid.NewGuid().ToString("N") + ".jsonl");

@@ -8,6 +8,7 @@ namespace MoDE.Tests.Eval;
 public class ResultsMarkdownTests
 {
     [Fact]
+    [Trait("Hostile", "class8")]
     public void TaskAndClassNamesAreEscapedAndTheTableKeepsItsColumns()
     {
         string name = "a|b <script>";

@@ -117,7 +117,8 @@ public sealed class TaskFolderHostileTests : IDisposable
         { "truncated-jpeg", "truncated_image" },
         { "bomb", "too_many_pixels" },
         { "missing", "missing_image" },
-        { "folder", "missing_image" }, // a folder where the image should be is no image file
+        { "folder", "not_a_regular_file" }, // a folder where the image should be is never opened
+        { "fifo", "not_a_regular_file" }, // a named pipe would block the reader forever
     };
 
     static byte[]? Bytes(string kind)
@@ -144,12 +145,13 @@ public sealed class TaskFolderHostileTests : IDisposable
         File.Delete(bad);
         if (Bytes(kind) is { } bytes) File.WriteAllBytes(bad, bytes);
         if (kind == "folder") Directory.CreateDirectory(bad);
+        if (kind == "fifo") Assert.Equal(0, ChildProcess.Run("mkfifo", [bad]).ExitCode);
         FailsNaming(() => TaskFolder.Load(folder, Size), bad, $": {reason}");
 
         // the same files as a retrieval set and as an ImageFolder tree: the same refusal, never an AggregateException
         File.WriteAllText(Path.Combine(folder, TaskFolder.PairsFile), "image,caption\nimg/cat.png,an orange cat\nimg/dog.png,a brown dog\n");
         FailsNaming(() => TaskFolder.Load(folder, Size), bad, $": {reason}");
-        if (kind is "missing" or "folder") return;
+        if (kind is "missing" or "folder" or "fifo") return;
         string tree = Path.Combine(root, $"tree-{kind}");
         Directory.CreateDirectory(Path.Combine(tree, "cat"));
         Directory.CreateDirectory(Path.Combine(tree, "dog"));

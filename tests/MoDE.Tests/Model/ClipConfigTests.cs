@@ -50,6 +50,7 @@ public class ClipConfigTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void UnsupportedOpenClipOptionsAreRejectedNotIgnored()
     {
         string json = OpenClipVitB32.Replace("\"patch_size\": 32", "\"patch_size\": 32, \"ls_init_value\": 0.1");
@@ -57,6 +58,7 @@ public class ClipConfigTests
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void ValidationNamesTheBadField()
     {
         var vit = ClipConfig.TinyVit(100);

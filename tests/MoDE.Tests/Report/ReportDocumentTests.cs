@@ -12,6 +12,7 @@ public class ReportDocumentTests
         Regex.Split(row.Trim(), @"(?<=(?:^|[^\\])(?:\\\\)*)\|")[1..^1].Select(c => c.Trim()).ToArray();
 
     [Fact]
+    [Trait("Hostile", "class8")]
     public void UserTextInTablesListsAndCaptionsIsEscaped()
     {
         string name = "a|b <script>";

@@ -87,6 +87,7 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void AnInterruptedExpertResumesToTheSameWeights()
     {
         // Half the schedule as seed (6 steps), then 6 expert steps with a checkpoint every 2.

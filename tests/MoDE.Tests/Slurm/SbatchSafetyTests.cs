@@ -17,6 +17,7 @@ public class SbatchSafetyTests
     };
 
     [Fact]
+    [Trait("Hostile", "class8")]
     public void ARunDirectoryWithANewlineIsRefusedAndNoSbatchFileIsWritten()
     {
         string parent = Directory.CreateTempSubdirectory("mode-sbatch").FullName;
@@ -37,6 +38,7 @@ public class SbatchSafetyTests
     }
 
     [Fact]
+    [Trait("Hostile", "class8")]
     public void APartitionWithANewlineIsRefusedAndNoSbatchFileIsWritten()
     {
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-sbatch").FullName);
@@ -63,6 +65,7 @@ public class SbatchSafetyTests
     [InlineData(nameof(SlurmOptions.Account), "\u007f")]
     [InlineData(nameof(SlurmOptions.Mode), "\n")]
     [InlineData(nameof(SlurmOptions.ExtraFlags), "\0")]
+    [Trait("Hostile", "class8")]
     public void EveryTextOptionRefusesControlCharacters(string option, string control)
     {
         string value = "a" + control + "b";
@@ -78,6 +81,7 @@ public class SbatchSafetyTests
     }
 
     [Fact]
+    [Trait("Hostile", "class8")]
     public void ScriptValuesWithControlCharactersAreRefused()
     {
         Assert.Equal(nameof(SbatchScript.Log), Assert.Throws<ArgumentException>(() => Script("/runs/a\nb/x_%j.out").Render(new SlurmOptions())).ParamName);
@@ -85,6 +89,7 @@ public class SbatchSafetyTests
     }
 
     [Fact]
+    [Trait("Hostile", "class8")]
     public void SbatchValuesWithSpacesOrShellCharactersAreQuotedAsOneArgument()
     {
         var slurm = new SlurmOptions

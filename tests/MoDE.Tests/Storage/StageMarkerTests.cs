@@ -6,6 +6,7 @@ namespace MoDE.Tests.Storage;
 public class StageMarkerTests
 {
     [Fact]
+    [Trait("Hostile", "class6")]
     public void AStageWhoseInputIsMissingSaysWhichStageToRunFirst()
     {
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-marker").FullName);
@@ -15,6 +16,7 @@ public class StageMarkerTests
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void FinishedWithTheSameOptionsIsDoneWithOthersIsAnError()
     {
         var run = new RunLayout(Directory.CreateTempSubdirectory("mode-marker").FullName);

@@ -155,6 +155,7 @@ public class CaptionTokenizerTests
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void AVocabularyWhoseEndOfTextIsNotTheLargestIdIsRejected()
     {
         string folder = TempFolder();

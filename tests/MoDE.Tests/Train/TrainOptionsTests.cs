@@ -66,6 +66,7 @@ public class TrainOptionsTests
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void ValidateNamesTheBadProperty()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainOptions { WarmupSteps = 10 }.Validate(totalSteps: 5));

@@ -47,6 +47,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void AModelOfAnotherContextLengthIsRefusedNamingBoth()
     {
         var run = SplitRun.Copy("mode-train-context");
@@ -60,6 +61,7 @@ public class TrainResumeTests(ITestOutputHelper output) : IClassFixture<DejaVuFo
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public async Task KilledTrainProcessResumesToTheSameBytes()
     {
         var straight = SplitRun.Copy("mode-train-straight");

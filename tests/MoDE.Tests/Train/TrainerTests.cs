@@ -95,6 +95,7 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Hostile", "class1")]
     public void LoadRejectsOtherFiles()
     {
         string path = Path.Combine(_folder, "not-a-state.bin");

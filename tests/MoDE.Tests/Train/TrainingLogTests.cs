@@ -46,6 +46,7 @@ public class TrainingLogTests : IDisposable
     }
 
     [Fact]
+    [Trait("Hostile", "class6")]
     public void ResumeAfterAKillLeavesEveryStepOnce()
     {
         // First run: steps 1..15, checkpoint at 10, then killed (the log is not even disposed cleanly: a line is cut).

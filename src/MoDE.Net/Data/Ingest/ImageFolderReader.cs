@@ -26,7 +26,6 @@ public sealed class ImageFolderReader(string path, SourceOptions options) : IPai
             string relative = System.IO.Path.GetRelativePath(root, image).Replace('\\', '/');
             string id = $"{name}/{relative[..^System.IO.Path.GetExtension(relative).Length]}";
             string sidecar = System.IO.Path.ChangeExtension(image, ".txt");
-            if (!File.Exists(sidecar)) { report.Skip(SkipReason.MissingCaption, id); continue; }
             if (data.Resolve(image, out string outside) is not { } realImage || data.Resolve(sidecar, out outside) is not { } realSidecar)
             {
                 report.Skip(SkipReason.UnsafePath, id, outside);
