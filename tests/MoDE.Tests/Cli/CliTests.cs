@@ -16,18 +16,10 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    sealed record Outcome(int Code, string Output, string Error);
-
-    static Outcome Mode(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ModeCli.Invoke(args, CancellationToken.None, new InvocationConfiguration { Output = output, Error = error });
-        return new Outcome(code, output.ToString(), error.ToString());
-    }
+    static InProcessMode Mode(params string[] args) => InProcessMode.Run(args);
 
     /// <summary>A failure is one line on standard error, never a stack trace.</summary>
-    static void OneLine(Outcome outcome, string mustName)
+    static void OneLine(InProcessMode outcome, string mustName)
     {
         Assert.Single(outcome.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(mustName, outcome.Error);

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using MoDE.Cli;
 using MoDE.Data.Ingest;
 using MoDE.Eval;
@@ -19,15 +18,7 @@ public sealed class YourDataRunTests : IClassFixture<DejaVuFonts>, IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    sealed record Outcome(int Code, string Output, string Error);
-
-    static Outcome Mode(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ModeCli.Invoke(args, CancellationToken.None, new InvocationConfiguration { Output = output, Error = error });
-        return new Outcome(code, output.ToString(), error.ToString());
-    }
+    static InProcessMode Mode(params string[] args) => InProcessMode.Run(args);
 
     /// <summary>The smallest schedule the run verb's flags allow, so the test trains in seconds.</summary>
     static readonly string[] Tiny = ["--steps", "40", "--seed-share", "0.9", "--batch", "8", "--fine", "4", "--experts", "2", "--threads", "2"];
