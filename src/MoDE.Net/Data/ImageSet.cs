@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.MemoryMappedFiles;
 using MoDE.Storage;
 
 namespace MoDE.Data;
@@ -137,16 +138,16 @@ public sealed class ImageSet : IDisposable
     /// <summary>A read-only memory map of <paramref name="length"/> bytes of a file from <paramref name="offset"/>.</summary>
     sealed unsafe class MappedFile : MemoryManager<byte>
     {
-        readonly System.IO.MemoryMappedFiles.MemoryMappedFile _file;
-        readonly System.IO.MemoryMappedFiles.MemoryMappedViewAccessor _view;
+        readonly MemoryMappedFile _file;
+        readonly MemoryMappedViewAccessor _view;
         readonly byte* _start;
         readonly int _length;
         bool _disposed;
 
         public MappedFile(string path, long offset, int length)
         {
-            _file = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-            _view = _file.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+            _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* start = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
             _start = start + _view.PointerOffset + offset;
