@@ -39,6 +39,29 @@ public class ImageSetTests
     }
 
     [Fact]
+    public void AnIngestWritesShardsOfTheSizeAsked()
+    {
+        string root = Folder(), images = Path.Combine(root, "source");
+        Directory.CreateDirectory(images);
+        for (int i = 0; i < 12; i++)
+        {
+            File.WriteAllBytes(Path.Combine(images, $"{i:D3}.jpg"), TestImages.Noise(40 + i, 30, seed: i));
+            File.WriteAllText(Path.Combine(images, $"{i:D3}.txt"), $"picture {i}");
+        }
+        var options = new MoDE.Data.Ingest.SourceOptions { Source = images, ImageSize = 16 };
+        var whole = new RunLayout(Path.Combine(root, "whole"));
+        var sharded = new RunLayout(Path.Combine(root, "sharded"));
+        MoDE.Data.Ingest.IngestStage.Run(whole, options, TextWriter.Null);
+        MoDE.Data.Ingest.IngestStage.Run(sharded, options with { ShardBytes = 5 * 16 * 16 * 3 }, TextWriter.Null);
+        Assert.Single(Directory.GetFiles(whole.Images));
+        Assert.Equal(3, Directory.GetFiles(sharded.Images).Length); // 5 + 5 + 2
+        using var a = ImageSet.Open(whole.Images);
+        using var b = ImageSet.Open(sharded.Images);
+        Assert.Equal(12, b.Count);
+        Assert.Equal(ImageSetBytes.Pixels(a), ImageSetBytes.Pixels(b));
+    }
+
+    [Fact]
     public void AnEmptySetKeepsItsSize()
     {
         string folder = Path.Combine(Folder(), "images");

@@ -51,7 +51,7 @@ public static class HeldOutSplit
             if (held.TryAdd(pixels, images.Count)) images.Add(pixels);
         }
 
-        using var rest = new ImageSetWriter(run.Images, input.Height, input.Width);
+        using var rest = new ImageSetWriter(run.Images, input.Height, input.Width, options.ShardBytes);
         var lookup = held.GetAlternateLookup<ReadOnlySpan<byte>>();
         for (int i = 0; i < pairs.Count; i++)
         {
