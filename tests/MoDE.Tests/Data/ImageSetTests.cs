@@ -133,6 +133,21 @@ public class ImageSetTests
         Assert.Equal(10, kept.Count);
     }
 
+    [Fact]
+    public void AKilledWritersFolderIsRemovedAsStale()
+    {
+        string root = Folder(), target = Path.Combine(root, "images");
+        var (images, _) = SyntheticPairs.Create(3, size: 4);
+        images.Save(target);
+        var writer = new ImageSetWriter(target, 4, 4, shardBytes: images.ImageBytes);
+        for (int i = 0; i < 3; i++) writer.Add(images.Image(i)); // three whole shards in the temporary folder, never committed
+        Assert.Equal(0, AtomicFile.RemoveStale([root], all: false)); // its writer, this process, is alive
+        Assert.Equal(1, AtomicFile.RemoveStale([root], all: true));  // a holder of the whole stage removes it
+        Assert.Equal([target], Directory.GetDirectories(root));
+        using var kept = ImageSet.Open(target);
+        Assert.Equal(3, kept.Count);
+    }
+
     /// <summary>The single file of runs before shards, as that format wrote it.</summary>
     static void WriteLegacy(string path, ImageSet images, int? claimed = null)
     {
