@@ -10,7 +10,8 @@ namespace MoDE.Data;
 /// uint8 <c>[n, H, W, 3]</c> in C order, numbered from 00000, written by <see cref="ImageSetWriter"/>. <see cref="Open"/> maps
 /// every shard read-only (System.IO.MemoryMappedFiles), so a set is bounded by the disk, not by memory or by the 2^31
 /// bytes of one .NET array: the pages an index touches are read when touched, and the kernel may drop them again. A set
-/// built in memory (tests, generated task images) is the same type over one array. Dispose unmaps the shards.
+/// built in memory (tests, generated task images) is the same type over one array. Dispose unmaps the shards: a span
+/// from <see cref="Image"/> must not outlive the set.
 /// </summary>
 public sealed class ImageSet : IDisposable
 {
