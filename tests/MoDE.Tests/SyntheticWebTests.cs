@@ -1,5 +1,5 @@
-using MoDE.Tests.Data;
 using MoDE.Data.Synthetic;
+using MoDE.Tests.Data;
 using Xunit;
 
 namespace MoDE.Tests;
