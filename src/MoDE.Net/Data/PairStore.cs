@@ -6,7 +6,7 @@ namespace MoDE.Data;
 
 /// <summary>
 /// Reads and writes a <see cref="PairSet"/>: captions as JSON lines (one <see cref="Pair"/> a line, in image
-/// order) beside the images file.
+/// order) beside the images folder (<see cref="ImageSet"/>).
 /// </summary>
 public static class PairStore
 {
@@ -28,9 +28,12 @@ public static class PairStore
     public static PairSet Load(string captionsPath, string imagesPath)
     {
         var pairs = ReadCaptions(captionsPath);
-        var images = ImageSet.Load(imagesPath);
+        var images = ImageSet.Open(imagesPath);
         if (images.Count != pairs.Count)
+        {
+            images.Dispose();
             throw new InvalidDataException($"{captionsPath} holds {pairs.Count} pairs but {imagesPath} holds {images.Count} images");
+        }
         return new PairSet(pairs, images);
     }
 

@@ -5,13 +5,13 @@ namespace MoDE.Data;
 
 /// <summary>
 /// Reads and writes the run's task folders: a <see cref="ZeroShotTask"/> as task.json (name, classes, templates),
-/// images.bin and labels.npy (int32 class index per image); a retrieval set as task.json (name, description),
+/// images (an <see cref="ImageSet"/> folder) and labels.npy (int32 class index per image); a retrieval set as task.json (name, description),
 /// pairs.csv (image path, caption) and the images beside it, the layout the evaluation reads from any folder.
 /// </summary>
 public static class TaskStore
 {
     public const string TaskFile = "task.json";
-    public const string ImagesFile = "images.bin";
+    public const string ImagesFile = "images";
     public const string LabelsFile = "labels.npy";
     public const string LabelsCsv = "labels.csv";
     public const string PairsCsv = "pairs.csv";
@@ -55,11 +55,12 @@ public static class TaskStore
         if (file.Classes is not { Count: > 1 }) throw new InvalidDataException($"{jsonPath}: a task needs at least two classes");
         if (file.Templates is not { Count: > 0 } || file.Templates.Any(t => t is null || !t.Contains("{}")))
             throw new InvalidDataException($"{jsonPath}: every template must contain {{}} where the class name goes");
-        var images = ImageSet.Load(Path.Combine(folder, ImagesFile));
         var labels = Npy.ReadVector(Path.Combine(folder, LabelsFile));
+        var images = ImageSet.Open(Path.Combine(folder, ImagesFile));
+        int bad = Array.FindIndex(labels, l => l < 0 || l >= file.Classes.Count);
+        if (labels.Length != images.Count || bad >= 0) images.Dispose();
         if (labels.Length != images.Count)
             throw new InvalidDataException($"{folder}: {labels.Length} labels for {images.Count} images");
-        int bad = Array.FindIndex(labels, l => l < 0 || l >= file.Classes.Count);
         if (bad >= 0) throw new InvalidDataException($"{folder}/{LabelsFile}: record {bad} has label {labels[bad]}, outside 0..{file.Classes.Count - 1}");
         return new ZeroShotTask(file.Name, file.Classes, file.Templates, images, labels);
     }

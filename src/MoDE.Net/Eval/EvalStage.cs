@@ -30,7 +30,10 @@ public static class EvalStage
         if (hold is null) return Results.Load(run);
         var folders = RequireTasks(run, options);
         int size = ImageSize(run);
-        var results = Evaluate(run, folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList(), options, log, stop);
+        var tasks = folders.Select(f => TaskFolder.Load(f, size, options.AllowOutsidePaths)).ToList();
+        Results results;
+        try { results = Evaluate(run, tasks, options, log, stop); }
+        finally { foreach (var task in tasks) task.Images.Dispose(); }
         results.Save(run);
         Stage.Finish(run, options);
         return results;

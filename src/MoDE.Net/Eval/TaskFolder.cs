@@ -13,7 +13,7 @@ namespace MoDE.Eval;
 /// <item>a retrieval set: <c>pairs.csv</c> (image path, caption; an image may appear on several rows), optional <c>task.json</c> for the name;</item>
 /// <item>an ImageFolder tree: one sub-folder of images per class, the folder name as class name (<c>_</c> read as a space),
 /// optional <c>task.json</c> for templates and synonyms;</item>
-/// <item>a built-in task as the ingest stage writes it: <c>task.json</c>, <c>images.bin</c>, <c>labels.npy</c>.</item>
+/// <item>a built-in task as the ingest stage writes it: <c>task.json</c>, <c>images/</c> (shards), <c>labels.npy</c>.</item>
 /// </list>
 /// <c>task.json</c> holds <c>name</c>, <c>description</c> (shown with the results), <c>classes</c>, <c>synonyms</c>
 /// (class name to a list of other names), <c>templates</c> (a list with "{}" for the name, or a shipped set: imagenet,
@@ -121,7 +121,7 @@ public static class TaskFolder
         return (description.Name ?? Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)), description);
     }
 
-    static bool IsBuiltIn(string folder) => File.Exists(Path.Combine(folder, TaskStore.ImagesFile)) && File.Exists(Path.Combine(folder, TaskStore.LabelsFile));
+    static bool IsBuiltIn(string folder) => ImageSet.Exists(Path.Combine(folder, TaskStore.ImagesFile)) && File.Exists(Path.Combine(folder, TaskStore.LabelsFile));
 
     static List<string> ClassesOf(List<(int Line, List<string> Fields)> rows) => rows.Select(r => r.Fields[1]).Distinct().Order(StringComparer.Ordinal).ToList();
 

@@ -22,14 +22,8 @@ public static class ClipImageTransform
     public static Tensor ToTensor(ImageSet images, ReadOnlySpan<int> rows)
     {
         ArgumentNullException.ThrowIfNull(images);
-        int size = images.ImageBytes;
-        var pixels = new byte[(long)rows.Length * size];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            if ((uint)rows[i] >= (uint)images.Count)
-                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"image index outside 0..{images.Count - 1}");
-            images.Image(rows[i]).CopyTo(pixels.AsSpan(i * size, size));
-        }
+        var pixels = new byte[(long)rows.Length * images.ImageBytes];
+        images.CopyImages(rows, pixels);
         using var scope = torch.NewDisposeScope();
         var hwc = torch.tensor(pixels, [rows.Length, images.Height, images.Width, ImageSet.Channels]); // [B, H, W, 3] uint8
         var chw = hwc.permute(0, 3, 1, 2).to(ScalarType.Float32).div_(255f);                            // [B, 3, H, W] in [0, 1]

@@ -1,3 +1,4 @@
+using MoDE.Data;
 using MoDE.Slurm;
 using MoDE.Split;
 using MoDE.Storage;
@@ -45,7 +46,7 @@ public static class RunStatus
     static string State(RunLayout run, Stage stage)
     {
         if (!stage.IsDone(run)) return "not done";
-        string? missing = stage.Outputs(run).FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path));
+        string? missing = stage.Outputs(run).FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path) && !(path == run.Images && ImageSet.Exists(path)));
         return missing is null ? "done" : $"done, but {missing} is missing: delete {Path.GetDirectoryName(run.Done(stage.Name))} to redo the stage";
     }
 

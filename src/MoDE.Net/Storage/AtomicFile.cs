@@ -51,7 +51,8 @@ public static partial class AtomicFile
     /// writing: with <paramref name="all"/>, every <c>*.tmp</c> (the caller holds every writer of these folders out,
     /// see <see cref="StageLock"/>); otherwise those whose writer ran on this machine and is gone. A temporary file
     /// written on another machine is left to that machine or to a holder of the whole stage, since its process
-    /// cannot be seen from here. Returns the number deleted.
+    /// cannot be seen from here. A temporary folder (an image set being written, Data.ImageSetWriter) goes the same way,
+    /// with what it holds. Returns the number deleted.
     /// </summary>
     public static int RemoveStale(IEnumerable<string> folders, bool all)
     {
@@ -59,10 +60,19 @@ public static partial class AtomicFile
         var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
         foreach (string folder in folders.Where(Directory.Exists))
         {
-            List<string> temps;
-            try { temps = Directory.EnumerateFiles(folder, "*.tmp", walk).ToList(); }
+            List<string> temps, folderTemps;
+            try
+            {
+                folderTemps = Directory.EnumerateDirectories(folder, "*.tmp", walk).ToList();
+                temps = Directory.EnumerateFiles(folder, "*.tmp", walk).ToList();
+            }
             catch (DirectoryNotFoundException) { continue; } // removed meanwhile (the embed stage clears its chunks)
-            foreach (string temp in temps.Where(t => all || WriterIsGone(Path.GetFileName(t))))
+            foreach (string temp in folderTemps.Where(t => Directory.Exists(t) && (all || WriterIsGone(Path.GetFileName(t)))))
+            {
+                Directory.Delete(temp, recursive: true);
+                removed++;
+            }
+            foreach (string temp in temps.Where(t => File.Exists(t) && (all || WriterIsGone(Path.GetFileName(t)))))
             {
                 File.Delete(temp);
                 removed++;

@@ -42,7 +42,8 @@ public static partial class Npy
     {
         "<f4" or "<i4" => 4,
         "<f2" => 2,
-        _ => throw new InvalidDataException($"{path}: holds {descr} values; MoDE reads float32 (<f4), float16 (<f2) and int32 (<i4)"),
+        "|u1" => 1,
+        _ => throw new InvalidDataException($"{path}: holds {descr} values; MoDE reads float32 (<f4), float16 (<f2), int32 (<i4) and uint8 (|u1)"),
     };
 
     /// <summary>
@@ -77,11 +78,16 @@ public static partial class Npy
         });
     }
 
-    static void WriteHeader(Stream stream, string descr, string shape)
+    /// <summary>A format 1.0 header for a C-order array of <paramref name="descr"/> values of <paramref name="shape"/>
+    /// (Python tuple syntax), padded with spaces to a multiple of 64 bytes, or to exactly <paramref name="length"/> bytes
+    /// when given (a writer that learns the shape last rewrites its header in place).</summary>
+    public static void WriteHeader(Stream stream, string descr, string shape, int length = 0)
     {
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
         int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
-        string header = dict + new string(' ', (64 - unpadded % 64) % 64) + "\n";
+        int padding = length > 0 ? length - unpadded : (64 - unpadded % 64) % 64;
+        if (padding < 0 || (length > 0 && length % 64 != 0)) throw new ArgumentOutOfRangeException(nameof(length), length, $"a header of {unpadded} bytes does not pad to {length}, a multiple of 64");
+        string header = dict + new string(' ', padding) + "\n";
         stream.Write(Magic);
         stream.Write([1, 0]);
         stream.Write(BitConverter.GetBytes((ushort)header.Length));

@@ -39,7 +39,7 @@ public static class TrainStage
         if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
             throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;
-        var pairs = PairStore.Load(run.Pairs, run.Images);
+        using var pairs = PairStore.Load(run.Pairs, run.Images);
 
         if (!File.Exists(run.Tokenizer))
             CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);

@@ -200,7 +200,7 @@ public class BadInputTests
         var error = Assert.Throws<InvalidDataException>(() => IngestStage.Run(run, new SourceOptions { Source = Path.Combine(folder, "only-bad.tar") }, TextWriter.Null));
         Assert.Contains("empty_file 1", error.Message);
         Assert.True(File.Exists(run.IngestReport));
-        Assert.False(File.Exists(run.Images));
+        Assert.False(Directory.Exists(run.Images));
         Assert.False(File.Exists(run.Done(IngestStage.Stage.Name)));
     }
 }

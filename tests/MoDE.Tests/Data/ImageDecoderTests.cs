@@ -62,7 +62,7 @@ public class ImageDecoderTests
             var run = new RunLayout(Path.Combine(folder, $"run{threads}"));
             IngestStage.Run(run, new SourceOptions { Source = images, Threads = threads }, TextWriter.Null);
             Assert.Equal("ingest: done already, skipped", Rerun(run, threads + 1)); // threads are not part of the stage's options
-            return [.. File.ReadAllBytes(run.Images), .. File.ReadAllBytes(run.Pairs)];
+            return [.. ImageSetBytes.Files(run.Images), .. File.ReadAllBytes(run.Pairs)];
         }
         string Rerun(RunLayout run, int threads)
         {

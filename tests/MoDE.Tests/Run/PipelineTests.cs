@@ -38,7 +38,7 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
 
         string[] artifacts =
         [
-            run.Pairs, run.Images, run.Preview, run.CaptionEmbeddings, run.EmbeddedPairs, run.EmbedReport,
+            run.Pairs, Path.Combine(run.Images, "00000.npy"), run.Preview, run.CaptionEmbeddings, run.EmbeddedPairs, run.EmbedReport,
             run.FineCenters, run.CoarseCenters, run.FineAssignment, run.FineToCoarse, run.ClusterReport,
             run.ExpertRows(0), run.ExpertRows(1), run.SplitReport, run.Tokenizer,
             run.Model(RunModels.Seed), run.Model("expert_0"), run.Model("expert_1"), run.Model(RunModels.Single), run.Model(RunModels.Baseline),
@@ -46,7 +46,7 @@ public class PipelineTests : IClassFixture<DejaVuFonts>
         ];
         Assert.All(artifacts, path => Assert.True(File.Exists(path), $"missing {path}"));
         Assert.Empty(Directory.GetFiles(run.Root, "*.partial.ckpt", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(run.Root, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFileSystemEntries(run.Root, "*.tmp", SearchOption.AllDirectories));
 
         // One task per domain plus "all"; every method has an accuracy per task.
         Assert.Contains("all", results.Tasks);

@@ -49,7 +49,7 @@ public sealed class NpyHeaderTests : IDisposable
     [InlineData("<f4", "3, x", 48, "not a count")]
     [InlineData("<f4", "99999999999, 1", 48, "not a count")]
     [InlineData("<f8", "3, 4", 96, "holds <f8 values")]
-    [InlineData("|u1", "3, 4", 12, "holds |u1 values")]
+    [InlineData("|i1", "3, 4", 12, "holds |i1 values")]  // int8: uint8 (|u1) images are read, signed bytes are not
     public void AHeaderThatLiesIsRefusedBeforeAllocating(string descr, string shape, int dataBytes, string reason)
     {
         string path = Write(descr, shape, dataBytes);

@@ -15,6 +15,18 @@ public class BatchLoaderTests
     }
 
     [Fact]
+    public void MappedImagesGiveTheSameBatches()
+    {
+        var (data, _) = SyntheticPairs.Data(48);
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("mode-batches-").FullName, "images");
+        data.Images.Save(folder, shardBytes: 5 * data.Images.ImageBytes); // 10 shards
+        using var mapped = MoDE.Data.ImageSet.Open(folder);
+        var fromMemory = Batches(data, workers: 2, 0, 6);
+        var fromMap = Batches(data with { Images = mapped }, workers: 2, 0, 6);
+        for (int i = 0; i < 6; i++) Assert.Equal(fromMemory[i].Images, fromMap[i].Images);
+    }
+
+    [Fact]
     public void AnyWorkerCountGivesTheSameBatches()
     {
         var (data, _) = SyntheticPairs.Data(48); // 3 steps per pass: 10 steps cross passes

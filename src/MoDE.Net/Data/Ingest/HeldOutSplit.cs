@@ -43,28 +43,24 @@ public static class HeldOutSplit
         var images = new List<byte[]>();
         var kept = new List<Pair>(pairs.Count);
         var captions = new List<(int Image, string Caption)>();
-        using var input = File.OpenRead(run.Images);
-        var (count, height, width) = ImageSet.ReadHeader(input, run.Images);
-        if (count != pairs.Count) throw new InvalidDataException($"{run.Pairs} holds {pairs.Count} pairs but {run.Images} holds {count} images");
-        int imageBytes = height * width * ImageSet.Channels;
+        using var input = ImageSet.Open(run.Images);
+        if (input.Count != pairs.Count) throw new InvalidDataException($"{run.Pairs} holds {pairs.Count} pairs but {run.Images} holds {input.Count} images");
         foreach (int row in Rows(pairs.Count, draw, options.Seed))
         {
-            var pixels = new byte[imageBytes];
-            input.Position = ImageSet.HeaderBytes + (long)row * imageBytes;
-            input.ReadExactly(pixels);
+            var pixels = input.Image(row).ToArray();
             if (held.TryAdd(pixels, images.Count)) images.Add(pixels);
         }
 
-        input.Position = ImageSet.HeaderBytes;
-        using var rest = new ImageSetWriter(run.Images, height, width);
-        var buffer = new byte[imageBytes];
+        using var rest = new ImageSetWriter(run.Images, input.Height, input.Width, options.ShardBytes);
+        var lookup = held.GetAlternateLookup<ReadOnlySpan<byte>>();
         for (int i = 0; i < pairs.Count; i++)
         {
             if (i % 4096 == 0) stop.ThrowIfCancellationRequested();
-            input.ReadExactly(buffer);
-            if (held.TryGetValue(buffer, out int image)) captions.Add((image, pairs[i].Caption));
-            else { rest.Add(buffer); kept.Add(pairs[i]); }
+            var image = input.Image(i);
+            if (lookup.TryGetValue(image, out int index)) captions.Add((index, pairs[i].Caption));
+            else { rest.Add(image); kept.Add(pairs[i]); }
         }
+        var (width, height) = (input.Width, input.Height);
         input.Dispose();
         if (kept.Count == 0)
             throw new InvalidDataException($"{run.Images}: every pair shows one of the {images.Count} images drawn for the held-out set, so none is left to train on (ingest with --held-out 0)");
@@ -107,17 +103,23 @@ public static class HeldOutSplit
     }).ToList();
 
     /// <summary>Images compared by their pixels.</summary>
-    sealed class PixelsComparer : IEqualityComparer<byte[]>
+    sealed class PixelsComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly PixelsComparer Instance = new();
 
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(byte[] pixels)
+        public int GetHashCode(byte[] pixels) => GetHashCode((ReadOnlySpan<byte>)pixels);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> pixels)
         {
             var hash = new HashCode();
             hash.AddBytes(pixels);
             return hash.ToHashCode();
         }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -46,7 +46,7 @@ public static class SourceIngest
         var decodeClock = new Stopwatch();
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
-        using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize);
+        using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
         // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
         long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
         SourceRecord? pending = null;

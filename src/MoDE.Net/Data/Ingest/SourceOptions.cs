@@ -79,6 +79,9 @@ public sealed record SourceOptions
     /// <summary>Most images held out: 1,000, as Flickr30k's test split; past that the interval narrows little and each model embeds every caption.</summary>
     public int HeldOutMax { get; init; } = 1000;
 
+    /// <summary>Bytes of pixels per image shard, <c>pairs/images/NNNNN.npy</c> (<see cref="ImageSetWriter.DefaultShardBytes"/>: about 1 GiB, why there).</summary>
+    public long ShardBytes { get; init; } = ImageSetWriter.DefaultShardBytes;
+
     /// <summary>
     /// Read image paths of manifests (and symbolic links of image folders) that lead outside their folder
     /// (<see cref="DataPath"/>); by default they are counted as <see cref="SkipReason.UnsafePath"/>.
@@ -106,6 +109,7 @@ public sealed record SourceOptions
         if (HeldOut is < 0 or >= 0.5 || double.IsNaN(HeldOut)) throw new ArgumentOutOfRangeException(nameof(HeldOut), HeldOut, "must be 0 (none) or a share below 0.5");
         if (HeldOutMin < 2) throw new ArgumentOutOfRangeException(nameof(HeldOutMin), HeldOutMin, "must be at least 2 (retrieval among one image is no test)");
         if (HeldOutMax < HeldOutMin) throw new ArgumentOutOfRangeException(nameof(HeldOutMax), HeldOutMax, $"must be at least {nameof(HeldOutMin)} ({HeldOutMin})");
+        if (ShardBytes < 1) throw new ArgumentOutOfRangeException(nameof(ShardBytes), ShardBytes, "must be at least 1 (a shard then holds one image)");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
     }
 }
