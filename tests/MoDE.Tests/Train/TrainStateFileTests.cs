@@ -8,7 +8,7 @@ using Xunit;
 namespace MoDE.Tests.Train;
 
 /// <summary>
-/// A saved training state damaged in the ways an outside probe tried: cut short, a byte flipped, a header that is not
+/// A saved training state damaged in the ways a file on disk can be: cut short, a byte flipped, a header that is not
 /// JSON, holds the wrong types or out-of-range values, or claims a model the file cannot hold. Each load ends in one
 /// <see cref="InvalidDataException"/> whose one-line message starts with the file's path; a lying header is refused
 /// before a tensor is allocated.
