@@ -38,9 +38,14 @@ public static class PairStore
     }
 
     /// <summary>The captions file alone; a malformed line is an error naming the file and line.</summary>
-    public static List<Pair> ReadCaptions(string path)
+    public static List<Pair> ReadCaptions(string path) => StreamCaptions(path).ToList();
+
+    /// <summary>
+    /// The captions file one pair at a time, in file order, holding no more than the current line; a malformed line is
+    /// an error naming the file and line when the reader reaches it.
+    /// </summary>
+    public static IEnumerable<Pair> StreamCaptions(string path)
     {
-        var pairs = new List<Pair>();
         int line = 0;
         foreach (string text in File.ReadLines(path))
         {
@@ -50,8 +55,7 @@ public static class PairStore
             try { pair = JsonSerializer.Deserialize<Pair>(text, Json); }
             catch (JsonException e) { throw new InvalidDataException($"{path}:{line}: not a pair record ({e.Message})", e); }
             if (pair?.Id is null) throw new InvalidDataException($"{path}:{line}: pair record without an id");
-            pairs.Add(pair with { Caption = pair.Caption ?? "" });
+            yield return pair with { Caption = pair.Caption ?? "" };
         }
-        return pairs;
     }
 }

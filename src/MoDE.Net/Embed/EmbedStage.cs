@@ -45,17 +45,7 @@ public static class EmbedStage
         options.Validate();
         using var hold = Stage.Begin(run, options, log, shard is null ? null : $"chunks {shard}");
         if (hold is null) return;
-        var pairs = PairStore.ReadCaptions(run.Pairs);
-        int[] rows = Enumerable.Range(0, pairs.Count).Where(i => !string.IsNullOrWhiteSpace(pairs[i].Caption)).ToArray();
-        int invalid = 0;
-        var captions = rows.Select(r =>
-        {
-            string text = CaptionText.ReplaceInvalid(pairs[r].Caption, out int replaced);
-            invalid += replaced;
-            return text;
-        }).ToList();
-        int pairCount = pairs.Count;
-        pairs.Clear(); // captions alone from here on
+        var (rows, pairCount, invalid) = CountCaptions(run.Pairs);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
         Stage.MarkStarted(run, options);
@@ -65,27 +55,47 @@ public static class EmbedStage
         int[][] Tokenize(int chunk)
         {
             if (chunk >= chunks || File.Exists(run.EmbedChunk(chunk)) || shard?.Owns(chunk) == false) return [];
-            int start = chunk * options.ChunkSize, count = Math.Min(options.ChunkSize, rows.Length - start);
+            int count = Math.Min(options.ChunkSize, rows.Length - chunk * options.ChunkSize);
+            var texts = NextCaptions(chunk, count);
             var tokens = new int[count][];
-            Parallel.For(0, count, i => tokens[i] = encoder.Tokenize(captions[start + i]));
+            Parallel.For(0, count, i => tokens[i] = encoder.Tokenize(texts[i]));
             return tokens;
         }
-        var next = Task.Run(() => Tokenize(0));
-        for (int chunk = 0; chunk < chunks; chunk++)
+        // One forward reader over the non-empty captions: chunks are read in increasing order, one at a time (the task
+        // reading chunk c + 1 starts after the one reading chunk c ended), and a chunk not computed here is skipped over.
+        using var captions = PairStore.StreamCaptions(run.Pairs).Select(p => p.Caption).Where(c => !string.IsNullOrWhiteSpace(c)).GetEnumerator();
+        int nextChunk = 0;
+        string[] NextCaptions(int chunk, int count)
         {
-            cancel.ThrowIfCancellationRequested();
-            int[][] tokens = next.GetAwaiter().GetResult();
-            int following = chunk + 1; // not the loop variable: the task must not see it move
-            next = Task.Run(() => Tokenize(following)); // overlaps the next chunk's tokenization with this chunk's inference
-            int done = Math.Min((chunk + 1) * options.ChunkSize, rows.Length);
-            if (tokens.Length == 0) { progress.Report(done); continue; } // finished before a kill
-            float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize, options.BatchTokens);
-            if (options.Precision == EmbeddingPrecision.Float16) Npy.WriteHalf(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
-            else Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
-            computed += tokens.Length;
-            progress.Report(done);
-            chunkWritten?.Invoke(chunk);
+            for (; nextChunk < chunk; nextChunk++)
+                for (int i = Math.Min(options.ChunkSize, rows.Length - nextChunk * options.ChunkSize); i > 0; i--) Advance();
+            nextChunk++;
+            var texts = new string[count];
+            for (int i = 0; i < count; i++) texts[i] = CaptionText.ReplaceInvalid(Advance(), out _);
+            return texts;
         }
+        string Advance() => captions.MoveNext() ? captions.Current
+            : throw new InvalidDataException($"{run.Pairs}: fewer non-empty captions than the {rows.Length} counted when the stage began (the file changed)");
+        var next = Task.Run(() => Tokenize(0));
+        try
+        {
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int[][] tokens = next.GetAwaiter().GetResult();
+                int following = chunk + 1; // not the loop variable: the task must not see it move
+                next = Task.Run(() => Tokenize(following)); // overlaps the next chunk's tokenization with this chunk's inference
+                int done = Math.Min((chunk + 1) * options.ChunkSize, rows.Length);
+                if (tokens.Length == 0) { progress.Report(done); continue; } // finished before a kill
+                float[] vectors = EmbedTokens(encoder, tokens, options.BatchSize, options.BatchTokens);
+                if (options.Precision == EmbeddingPrecision.Float16) Npy.WriteHalf(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+                else Npy.Write(run.EmbedChunk(chunk), vectors, tokens.Length, dim);
+                computed += tokens.Length;
+                progress.Report(done);
+                chunkWritten?.Invoke(chunk);
+            }
+        }
+        finally { ((IAsyncResult)next).AsyncWaitHandle.WaitOne(); } // the reader is disposed only after the last read ended
         double seconds = clock.Elapsed.TotalSeconds;
         if (shard is not null)
         {
@@ -100,6 +110,28 @@ public static class EmbedStage
         Stage.Finish(run, options);
         log.WriteLine($"embed: {rows.Length} captions ({computed} computed now) in {seconds:F1} s ({report.CaptionsPerSecond:F0}/s), " +
             $"{report.SkippedEmpty} empty skipped, {invalid} invalid UTF-16 code units replaced");
+    }
+
+    /// <summary>
+    /// First pass over the pairs: the row of every non-empty caption, the pair count and the lone surrogates the
+    /// encoder will see replaced. The captions themselves are read again chunk by chunk, so the stage holds one chunk
+    /// of them (and the one ahead), never the corpus.
+    /// </summary>
+    static (int[] Rows, int Pairs, int InvalidUnicode) CountCaptions(string path)
+    {
+        var rows = new List<int>();
+        int pairs = 0, invalid = 0;
+        foreach (var pair in PairStore.StreamCaptions(path))
+        {
+            if (!string.IsNullOrWhiteSpace(pair.Caption))
+            {
+                rows.Add(pairs);
+                CaptionText.ReplaceInvalid(pair.Caption, out int replaced);
+                invalid += replaced;
+            }
+            pairs++;
+        }
+        return (rows.ToArray(), pairs, invalid);
     }
 
     /// <summary>
