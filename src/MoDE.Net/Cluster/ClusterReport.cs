@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text;
 using MoDE.Data;
@@ -29,13 +30,38 @@ public sealed record ClusterReport(
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <param name="embeddings">The caption vectors, read chunk by chunk (never whole) for the mean cosines.</param>
-    public static ClusterReport Build(ClusterHierarchy clusters, MatrixRows embeddings, IReadOnlyList<Pair> pairs, int[] pairRows, int words, double seconds)
+    /// <param name="pairs">Every pair of the run in file order, streamed once (<see cref="PairStore.StreamCaptions"/>);
+    /// <paramref name="pairRows"/> names the pair of each embedded caption.</param>
+    public static ClusterReport Build(ClusterHierarchy clusters, MatrixRows embeddings, IEnumerable<Pair> pairs, int[] pairRows, int words, double seconds)
     {
         int d = clusters.Dimension, m = clusters.FineCount, n = clusters.CoarseCount;
         int[] fineOf = clusters.FineAssignment, coarseOf = clusters.ExpertOfCaption();
         var (fineCosine, coarseCosine) = MeanCosines(embeddings, clusters, fineOf, coarseOf);
-        var fine = Describe(m, fineOf, clusters.FineCenters, d, fineCosine, pairs, pairRows, words, f => clusters.FineToCoarse[f], _ => 0);
-        var coarse = Describe(n, coarseOf, clusters.CoarseCenters, d, coarseCosine, pairs, pairRows, words, _ => -1,
+        var (fineWords, coarseWords) = (new CaptionWords(m), new CaptionWords(n));
+        var (fineDomains, coarseDomains) = (Domains(m), Domains(n));
+        // the embedded captions of each pair (one, or none for an empty caption), as lists linked through next
+        var first = new int[pairRows.Length == 0 ? 0 : pairRows.Max() + 1];
+        var next = new int[pairRows.Length];
+        Array.Fill(first, -1);
+        for (int caption = pairRows.Length - 1; caption >= 0; caption--) (next[caption], first[pairRows[caption]]) = (first[pairRows[caption]], caption);
+        int row = 0;
+        foreach (var pair in pairs)
+        {
+            for (int caption = row < first.Length ? first[row] : -1; caption >= 0; caption = next[caption])
+            {
+                fineWords.Add(fineOf[caption], pair.Caption);
+                coarseWords.Add(coarseOf[caption], pair.Caption);
+                if (pair.Domain is { } domain && !pair.Noisy)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(fineDomains[fineOf[caption]], domain, out _)++;
+                    CollectionsMarshal.GetValueRefOrAddDefault(coarseDomains[coarseOf[caption]], domain, out _)++;
+                }
+            }
+            row++;
+        }
+        if (row < first.Length) throw new InvalidDataException($"the pairs end at row {row}, but an embedded caption is pair {first.Length - 1}");
+        var fine = Describe(m, fineOf, clusters.FineCenters, d, fineCosine, fineWords.Characteristic(words), fineDomains, f => clusters.FineToCoarse[f], _ => 0);
+        var coarse = Describe(n, coarseOf, clusters.CoarseCenters, d, coarseCosine, coarseWords.Characteristic(words), coarseDomains, _ => -1,
             c => clusters.FineToCoarse.Count(p => p == c));
         return new ClusterReport(CurrentFormatVersion, pairRows.Length,
             KMeans.Imbalance([.. fine.Select(c => c.Captions)], pairRows.Length),
@@ -70,21 +96,21 @@ public sealed record ClusterReport(
         return (fine, coarse);
     }
 
-    static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, double[] meanCosine, IReadOnlyList<Pair> pairs,
-        int[] pairRows, int words, Func<int, int> parent, Func<int, int> children)
+    static Dictionary<string, int>[] Domains(int k) => [.. Enumerable.Range(0, k).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal))];
+
+    /// <summary>Each cluster's description from its words and its ground-truth domains (the built-in dataset's, not noisy), counted before.</summary>
+    static List<Cluster> Describe(int k, int[] clusterOf, float[] centers, int d, double[] meanCosine, List<List<string>> top,
+        Dictionary<string, int>[] domainCounts, Func<int, int> parent, Func<int, int> children)
     {
-        var members = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
-        for (int i = 0; i < clusterOf.Length; i++) members[clusterOf[i]].Add(i);
-        var top = CaptionWords.Characteristic(members.Select(list => list.Select(i => pairs[pairRows[i]].Caption)).ToList(), words);
+        var sizes = new int[k];
+        foreach (int c in clusterOf) sizes[c]++;
         return Enumerable.Range(0, k).Select(c =>
         {
             var center = centers.AsSpan(c * d, d).ToArray();
             double nearest = Enumerable.Range(0, k).Where(o => o != c)
                 .Select(o => (double)TensorPrimitives.Distance(center, centers.AsSpan(o * d, d))).DefaultIfEmpty(0).Min();
-            var domains = members[c].Select(i => pairs[pairRows[i]]).Where(p => p.Domain is not null && !p.Noisy)
-                .GroupBy(p => p.Domain!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Count());
-            return new Cluster(c, parent(c), children(c), members[c].Count, meanCosine[c], nearest, top[c], domains);
+            var domains = domainCounts[c].OrderByDescending(g => g.Value).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Value);
+            return new Cluster(c, parent(c), children(c), sizes[c], meanCosine[c], nearest, top[c], domains);
         }).ToList();
     }
 

@@ -35,7 +35,7 @@ public static class ClusterStage
         var hierarchy = ClusterHierarchy.Fit(embeddings, options, stop: stop);
         hierarchy.Save(run);
         double seconds = clock.Elapsed.TotalSeconds;
-        var report = ClusterReport.Build(hierarchy, embeddings, PairStore.ReadCaptions(run.Pairs), pairRows, ReportWords, seconds);
+        var report = ClusterReport.Build(hierarchy, embeddings, PairStore.StreamCaptions(run.Pairs), pairRows, ReportWords, seconds);
         report.Save(run.ClusterReport);
         Stage.Finish(run, options);
         foreach (var expert in report.Coarse)

@@ -35,7 +35,7 @@ public static class RandomSplit
         KMeans.Normalize(coarse, d);
         var hierarchy = new ClusterHierarchy(fine, coarse, d, fineToCoarse, assignment);
         hierarchy.Save(run);
-        ClusterReport.Build(hierarchy, MatrixRows.InMemory(embeddings, d), PairStore.ReadCaptions(run.Pairs), Npy.ReadVector(run.EmbeddedPairs), 20, 0).Save(run.ClusterReport);
+        ClusterReport.Build(hierarchy, MatrixRows.InMemory(embeddings, d), PairStore.StreamCaptions(run.Pairs), Npy.ReadVector(run.EmbeddedPairs), 20, 0).Save(run.ClusterReport);
         ClusterStage.Stage.Finish(run, options);
         log.WriteLine($"cluster (random split): {rows} captions at random into m = {m} fine clusters, {n} experts");
     }
