@@ -25,6 +25,9 @@ public sealed class DataPath
         AllowOutside = allowOutside;
     }
 
+    /// <summary>The data of <paramref name="file"/>, a manifest that names paths: its folder.</summary>
+    public static DataPath Beside(string file, bool allowOutside) => new(Path.GetDirectoryName(Path.GetFullPath(file))!, allowOutside);
+
     /// <summary>The folder's real path: every path inside the data lies under it.</summary>
     public string Folder { get; }
 

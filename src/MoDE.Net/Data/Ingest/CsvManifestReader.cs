@@ -20,7 +20,7 @@ public sealed class CsvManifestReader(string path, char delimiter, SourceOptions
     {
         ManifestColumns? columns = null;
         var ids = new ManifestRowIds(Name);
-        var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, options.AllowOutsidePaths);
+        var data = DataPath.Beside(Path, options.AllowOutsidePaths);
         long row = 0;
         foreach (var (line, fields) in DelimitedText.Read(SourceFile.OpenRead(Path), Path, delimiter, options.MaxRecordBytes / sizeof(char)))
         {

@@ -47,7 +47,7 @@ public sealed class ParquetManifestReader(string path, SourceOptions options, st
             var read = new[] { columns.Key, columns.ImagePath, columns.ImageBytes, columns.Caption }.OfType<int>().Select(i => fields[i]).ToList();
             long row = 0;
             var ids = new ManifestRowIds(Name);
-            var data = new DataPath(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, options.AllowOutsidePaths);
+            var data = DataPath.Beside(Path, options.AllowOutsidePaths);
             for (int group = 0; group < reader.RowGroupCount; group++)
             {
                 string?[]? keys, paths, captions;
