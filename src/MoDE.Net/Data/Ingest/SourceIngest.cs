@@ -30,6 +30,8 @@ public static class SourceIngest
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         report.Threads = threads;
         var decoder = ImageDecoder.For(options);
+        bool inPlace = SourceImageSet.Chosen(options, readers, log);
+        report.Pixels = inPlace ? PixelStore.Source : PixelStore.Stored;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var records = readers.SelectMany(r => Records(r, report, log)).Where(r =>
         {
@@ -46,7 +48,8 @@ public static class SourceIngest
         var decodeClock = new Stopwatch();
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
-        using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        using var writer = inPlace ? null : new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        using var table = inPlace ? new SourceImageSet.Writer(imagesPath, decoder, options.MaxImageBytes) : null;
         // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
         long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
         SourceRecord? pending = null;
@@ -91,7 +94,8 @@ public static class SourceIngest
                 for (int i = 0; i < chunk.Count; i++)
                 {
                     if (results[i] is { } skip) { report.Skip(skip.Reason, chunk[i].Id, skip.Detail); continue; }
-                    writer.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    if (table is null) writer!.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    else table.Add(chunk[i].Shard!, chunk[i].ImageOffset, chunk[i].ImageBytes!.Length, pixels.AsSpan(i * imageBytes, imageBytes));
                     pairs.Add(new Pair(chunk[i].Id, chunk[i].Caption));
                     if (options.MaxPairs > 0 && pairs.Count >= options.MaxPairs) { full = true; break; }
                 }
@@ -114,7 +118,7 @@ public static class SourceIngest
         report.DecodeSeconds = Math.Round(decodeClock.Elapsed.TotalSeconds, 3);
         report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         if (pairs.Count == 0) return report;
-        writer.Commit();
+        if (table is null) writer!.Commit(); else table.Commit();
         PairStore.SaveCaptions(pairs, captionsPath);
         return report;
     }
