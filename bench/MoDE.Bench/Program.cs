@@ -11,7 +11,7 @@ using MoDE.Tokenizer;
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
-// or: direct FOLDER shards|ingest|train|alternate [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
+// or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -488,7 +488,8 @@ static void BytePairEncoding(int maxReferenceSeconds)
 // in WebDataset .tar shards of 1,000 under FOLDER/shards (kept: written once). ingest MODE: FOLDER/MODE from them, 224 px,
 // nothing held out; prints the time and the bytes of pairs/images. train MODE: ViT-B-32 at batch BATCH on the CPU, one
 // step untimed then STEPS timed (pairs/s); then reading 256 random images through the run's IImageRows (the loader's
-// gather, timed alone). alternate: both runs, steps taken in turn from each (same machine load).
+// gather, timed alone). alternate: both runs, steps taken in turn from each (same machine load). loader: the same for
+// the batch loader alone.
 static void Direct(string folder, string phase, string mode, int pairs, int steps, int batch)
 {
     const int perShard = 1000, size = 224;
@@ -578,6 +579,24 @@ static void Direct(string folder, string phase, string mode, int pairs, int step
                 Console.WriteLine($"direct alternate: ViT-B-32 batch {batch}, {steps} steps each: stored {batch * steps / seconds[0]:F2} pairs/s, source {batch * steps / seconds[1]:F2} pairs/s, {Environment.ProcessorCount} cores");
             }
             break;
-        default: throw new ArgumentException($"unknown phase '{phase}' (shards, ingest, train, alternate)");
+        case "loader":
+            // The batch loader alone (gather, crop, normalize; 2 workers), BATCH pairs a batch, STEPS batches each way in
+            // turn: what the images cost a step when no model waits for them.
+            using (var storedImages = RunImages.Open(Path.Combine(folder, "stored", "pairs", "images")))
+            using (var sourceImages = RunImages.Open(Path.Combine(folder, "source", "pairs", "images")))
+            {
+                var tokens = Enumerable.Range(0, storedImages.Count).Select(i => new long[] { 1, i, 2 }).ToArray();
+                var ways = new[] { MoDE.Train.TrainingData.All(storedImages, tokens), MoDE.Train.TrainingData.All(sourceImages, tokens) };
+                var seconds = new double[2];
+                for (int step = 0; step < 2 * steps; step++)
+                {
+                    clock.Restart();
+                    using (var loader = new MoDE.Train.BatchLoader(ways[step % 2], batch, 3, 0.9, step / 2, step / 2 + 1, workers: 2)) loader.Take(step / 2);
+                    seconds[step % 2] += clock.Elapsed.TotalSeconds;
+                }
+                Console.WriteLine($"direct loader: batch {batch}, {steps} batches each: stored {batch * steps / seconds[0]:F0} pairs/s, source {batch * steps / seconds[1]:F0} pairs/s, {Environment.ProcessorCount} cores");
+            }
+            break;
+        default: throw new ArgumentException($"unknown phase '{phase}' (shards, ingest, train, alternate, loader)");
     }
 }

@@ -7,7 +7,8 @@ namespace MoDE.Data.Ingest;
 /// <summary>
 /// Reads a source (<see cref="PairSource"/>), decodes every image once, in parallel, to the training size
 /// (<see cref="ImageDecoder"/>), and writes the standard pairs: captions as pairs.jsonl and pixels as the images
-/// file, row i = image i, so training reads no JPEG. Records are read in chunks, bounded in records and in bytes
+/// file, row i = image i, so training reads no JPEG (or, <see cref="PixelStore.Source"/>, where each image lies in its
+/// .tar shard, <see cref="SourceImageSet"/>, for training to decode it there again). Records are read in chunks, bounded in records and in bytes
 /// (<see cref="SourceOptions.MaxBytesInFlight"/>); the next chunk is read while the current one decodes, and chunks
 /// are written in reading order, so the output does not depend on the number of threads. Ids seen before are
 /// skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept), captions over
