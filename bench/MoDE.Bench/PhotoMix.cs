@@ -4,17 +4,18 @@ namespace MoDE.Bench;
 
 /// <summary>
 /// JPEGs shaped like the images of a web crawl before img2dataset resizes them: sides from 320 to 1280 pixels in
-/// mixed aspect ratios, smooth gradients with shapes and mild grain (so they compress like photos, about 10:1).
+/// mixed aspect ratios, smooth gradients with shapes and mild grain (so they compress like photos, about 10:1). With
+/// <c>side</c>, square images of that side, as img2dataset writes them (256 px by default).
 /// </summary>
 static class PhotoMix
 {
-    public static List<byte[]> Generate(int count, int seed = 7)
+    public static List<byte[]> Generate(int count, int seed = 7, int side = 0)
     {
         var random = new Random(seed);
         var images = new List<byte[]>(count);
         for (int i = 0; i < count; i++)
         {
-            int width = random.Next(320, 1281), height = Math.Clamp((int)(width * (0.5 + random.NextDouble())), 240, 1280);
+            int width = side > 0 ? side : random.Next(320, 1281), height = side > 0 ? side : Math.Clamp((int)(width * (0.5 + random.NextDouble())), 240, 1280);
             using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
             using (var canvas = new SKCanvas(bitmap))
             {

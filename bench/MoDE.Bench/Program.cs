@@ -11,6 +11,7 @@ using MoDE.Tokenizer;
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
+// or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -29,7 +30,9 @@ switch (which)
     case "bpe": BytePairEncoding(count > 0 ? count : 120); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe, batches)"); return 1;
+    case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
+        args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe, batches, direct)"); return 1;
 }
 return 0;
 
@@ -477,5 +480,123 @@ static void BytePairEncoding(int maxReferenceSeconds)
             reference = $"{seconds,7:F2} s  ratio {seconds / ours,6:F0}x  first pieces {(pieces.SequenceEqual(row[1..76]) ? "identical" : "differ (cut word)")}";
         }
         Console.WriteLine($"  encode that caption        Encode      {ours,6:F4} s                          uncut library {reference}");
+    }
+}
+
+// Pixels stored or read from the source's shards (PixelStore), at 224 px, one phase a process so `/usr/bin/time -v` gives
+// each its peak RSS. shards: PAIRS photo-like 256 px JPEGs (PhotoMix, as img2dataset writes them) with CaptionMix captions
+// in WebDataset .tar shards of 1,000 under FOLDER/shards (kept: written once). ingest MODE: FOLDER/MODE from them, 224 px,
+// nothing held out; prints the time and the bytes of pairs/images. train MODE: ViT-B-32 at batch BATCH on the CPU, one
+// step untimed then STEPS timed (pairs/s); then reading 256 random images through the run's IImageRows (the loader's
+// gather, timed alone). alternate: both runs, steps taken in turn from each (same machine load). loader: the same for
+// the batch loader alone.
+static void Direct(string folder, string phase, string mode, int pairs, int steps, int batch)
+{
+    const int perShard = 1000, size = 224;
+    string shards = Path.Combine(folder, "shards"), run = Path.Combine(folder, mode);
+    int count = (pairs + perShard - 1) / perShard;
+    var pixels = mode == "source" ? PixelStore.Source : PixelStore.Stored;
+    var clock = Stopwatch.StartNew();
+    switch (phase)
+    {
+        case "shards":
+            Directory.CreateDirectory(shards);
+            var captions = CaptionMix.Generate(pairs);
+            long bytes = 0;
+            Parallel.For(0, count, s =>
+            {
+                string path = Path.Combine(shards, $"{s:D5}.tar");
+                if (File.Exists(path)) return;
+                var images = MoDE.Bench.PhotoMix.Generate(Math.Min(perShard, pairs - s * perShard), seed: 100 + s, side: 256);
+                string temp = path + ".tmp";
+                using (var tar = new System.Formats.Tar.TarWriter(File.Create(temp), System.Formats.Tar.TarEntryFormat.Pax))
+                    for (int i = 0; i < images.Count; i++)
+                    {
+                        string key = $"{s * perShard + i:D9}";
+                        tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"{key}.jpg") { DataStream = new MemoryStream(images[i]) });
+                        tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"{key}.txt")
+                            { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(captions[s * perShard + i])) });
+                        Interlocked.Add(ref bytes, images[i].Length);
+                    }
+                File.Move(temp, path);
+            });
+            long total = Directory.GetFiles(shards, "*.tar").Sum(f => new FileInfo(f).Length);
+            Console.WriteLine($"direct shards: {count} shards of {pairs} pairs, {total / 1e6:F0} MB ({total / (double)pairs / 1e3:F1} KB a pair) in {clock.Elapsed.TotalSeconds:F0} s");
+            break;
+        case "ingest":
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
+            var options = new SourceOptions { Source = Path.Combine(shards, $"{{00000..{count - 1:D5}}}.tar"), ImageSize = size, HeldOut = 0, Pixels = pixels };
+            var report = IngestStage.Run(new MoDE.Storage.RunLayout(run), options, TextWriter.Null)!;
+            long stored = Directory.GetFiles(Path.Combine(run, "pairs", "images")).Sum(f => new FileInfo(f).Length);
+            Console.WriteLine($"direct ingest {mode}: {report.Kept} pairs in {clock.Elapsed.TotalSeconds:F1} s (decoding {report.DecodeSeconds:F1} s), " +
+                              $"pairs/images {stored / 1e6:F1} MB ({stored / (double)report.Kept:F0} bytes a pair), {Environment.ProcessorCount} cores");
+            break;
+        case "train":
+            var layout = new MoDE.Storage.RunLayout(run);
+            var texts = MoDE.Data.PairStore.ReadCaptions(layout.Pairs).Select(p => p.Caption).ToList();
+            using (var images = RunImages.Open(layout.Images))
+            {
+                var tokenizer = CaptionTokenizer.Build(texts, contextLength: 77);
+                var config = MoDE.Model.ClipConfig.Resolve("ViT-B-32", tokenizer.VocabSize, size);
+                var train = new MoDE.Train.TrainOptions { Model = "ViT-B-32", BatchSize = batch, ContextLength = 77, WarmupSteps = 1 };
+                using var state = MoDE.Train.TrainState.Create(config, train, totalSteps: 1 + steps);
+                var data = MoDE.Train.TrainingData.All(images, tokenizer.Encode(texts));
+                MoDE.Train.Trainer.Train(state, data, 1);
+                clock.Restart();
+                MoDE.Train.Trainer.Train(state, data, 1 + steps);
+                double seconds = clock.Elapsed.TotalSeconds;
+                var random = new Random(2);
+                int[] rows = [.. Enumerable.Range(0, 256).Select(_ => random.Next(images.Count))];
+                var buffer = new byte[rows.Length * images.ImageBytes];
+                clock.Restart();
+                images.CopyImages(rows, buffer);
+                Console.WriteLine($"direct train {mode}: ViT-B-32 batch {batch}, {steps} steps in {seconds:F1} s: {batch * steps / seconds:F2} pairs/s; " +
+                                  $"reading 256 random images {clock.Elapsed.TotalMilliseconds:F0} ms ({clock.Elapsed.TotalMilliseconds * 1000 / 256:F0} us an image), {Environment.ProcessorCount} cores");
+            }
+            break;
+        case "alternate":
+            // Both runs' images, one model: steps alternate between the stored and the source pixels, so both see the
+            // same load on a shared machine. Each step has a loader of its own, so its batch is prepared unhidden.
+            var storedLayout = new MoDE.Storage.RunLayout(Path.Combine(folder, "stored"));
+            var all = MoDE.Data.PairStore.ReadCaptions(storedLayout.Pairs).Select(p => p.Caption).ToList();
+            using (var storedImages = RunImages.Open(storedLayout.Images))
+            using (var sourceImages = RunImages.Open(new MoDE.Storage.RunLayout(Path.Combine(folder, "source")).Images))
+            {
+                var tokenizer = CaptionTokenizer.Build(all, contextLength: 77);
+                var tokens = tokenizer.Encode(all);
+                var config = MoDE.Model.ClipConfig.Resolve("ViT-B-32", tokenizer.VocabSize, size);
+                var train = new MoDE.Train.TrainOptions { Model = "ViT-B-32", BatchSize = batch, ContextLength = 77, WarmupSteps = 1 };
+                using var state = MoDE.Train.TrainState.Create(config, train, totalSteps: 1 + 2 * steps);
+                var ways = new[] { MoDE.Train.TrainingData.All(storedImages, tokens), MoDE.Train.TrainingData.All(sourceImages, tokens) };
+                MoDE.Train.Trainer.Train(state, ways[0], 1);
+                var seconds = new double[2];
+                for (int step = 1; step < 1 + 2 * steps; step++)
+                {
+                    clock.Restart();
+                    MoDE.Train.Trainer.Train(state, ways[step % 2], step + 1);
+                    seconds[step % 2] += clock.Elapsed.TotalSeconds;
+                }
+                Console.WriteLine($"direct alternate: ViT-B-32 batch {batch}, {steps} steps each: stored {batch * steps / seconds[0]:F2} pairs/s, source {batch * steps / seconds[1]:F2} pairs/s, {Environment.ProcessorCount} cores");
+            }
+            break;
+        case "loader":
+            // The batch loader alone (gather, crop, normalize; 2 workers), BATCH pairs a batch, STEPS batches each way in
+            // turn: what the images cost a step when no model waits for them.
+            using (var storedImages = RunImages.Open(Path.Combine(folder, "stored", "pairs", "images")))
+            using (var sourceImages = RunImages.Open(Path.Combine(folder, "source", "pairs", "images")))
+            {
+                var tokens = Enumerable.Range(0, storedImages.Count).Select(i => new long[] { 1, i, 2 }).ToArray();
+                var ways = new[] { MoDE.Train.TrainingData.All(storedImages, tokens), MoDE.Train.TrainingData.All(sourceImages, tokens) };
+                var seconds = new double[2];
+                for (int step = 0; step < 2 * steps; step++)
+                {
+                    clock.Restart();
+                    using (var loader = new MoDE.Train.BatchLoader(ways[step % 2], batch, 3, 0.9, step / 2, step / 2 + 1, workers: 2)) loader.Take(step / 2);
+                    seconds[step % 2] += clock.Elapsed.TotalSeconds;
+                }
+                Console.WriteLine($"direct loader: batch {batch}, {steps} batches each: stored {batch * steps / seconds[0]:F0} pairs/s, source {batch * steps / seconds[1]:F0} pairs/s, {Environment.ProcessorCount} cores");
+            }
+            break;
+        default: throw new ArgumentException($"unknown phase '{phase}' (shards, ingest, train, alternate, loader)");
     }
 }

@@ -32,11 +32,14 @@ public static class StageFlags
     public static readonly Flag<SourceOptions, double> HeldOut = new("--held-out",
         "Share of --source's images held out of training as the retrieval task tasks/held-out, which the eval stage scores (0: none; then give --tasks)",
         nameof(SourceOptions.HeldOut), o => o.HeldOut, (o, v) => o with { HeldOut = v });
+    public static readonly Flag<SourceOptions, PixelStore> Pixels = new("--pixels",
+        "Where training reads --source's images: Stored (decoded once into pairs/images), Source (the WebDataset .tar shards in place, decoded at every step), Auto (Source from 128 px)",
+        nameof(SourceOptions.Pixels), o => o.Pixels, (o, v) => o with { Pixels = v });
     /// <summary>The source's own image size flag: <c>--image-size</c> sets both records, whichever the run ingests.</summary>
     public static readonly Flag<SourceOptions, int> SourceImageSize = new("--image-size", "Side of the square images, in pixels",
         nameof(SourceOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
     /// <summary>The flags only a --source applies; <c>--image-size</c> is declared by <see cref="Data"/>.</summary>
-    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut);
+    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut, Pixels);
 
     public static readonly Flag<EmbedOptions, string> Encoder = new("--encoder",
         "Caption encoder: all-MiniLM-L6-v2, arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json",

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Hashing;
 using System.IO.MemoryMappedFiles;
 using MoDE.Storage;
 
@@ -13,7 +14,7 @@ namespace MoDE.Data;
 /// built in memory (tests, generated task images) is the same type over one array. Dispose unmaps the shards: a span
 /// from <see cref="Image"/> must not outlive the set.
 /// </summary>
-public sealed class ImageSet : IDisposable
+public sealed class ImageSet : IImageRows
 {
     public const int Channels = 3;
 
@@ -69,11 +70,15 @@ public sealed class ImageSet : IDisposable
         for (int i = 0; i < indices.Length; i++) Image(indices[i]).CopyTo(destination.Slice(i * size, size));
     }
 
+    public ulong PixelHash(int row) => XxHash3.HashToUInt64(Image(row));
+
     /// <summary>Writes the set as the shard folder <paramref name="folder"/> (<see cref="ImageSetWriter"/>), replacing it.</summary>
-    public void Save(string folder, long shardBytes = ImageSetWriter.DefaultShardBytes)
+    public void Save(string folder, long shardBytes = ImageSetWriter.DefaultShardBytes) => SaveRows(Enumerable.Range(0, Count).ToList(), folder, shardBytes);
+
+    public void SaveRows(IReadOnlyList<int> rows, string folder, long shardBytes)
     {
         using var writer = new ImageSetWriter(folder, Height, Width, shardBytes);
-        for (int i = 0; i < Count; i++) writer.Add(Image(i));
+        foreach (int row in rows) writer.Add(Image(row));
         writer.Commit();
     }
 

@@ -89,15 +89,7 @@ public sealed class ImageSetWriter : IDisposable
         ObjectDisposedException.ThrowIf(_committed, this);
         if (_shard is not null || _shards == 0) CloseShard();
         _committed = true;
-        string? old = null;
-        if (Directory.Exists(_path))
-        {
-            if (!overwrite) return false;
-            Directory.Move(_path, old = AtomicFile.TemporaryFor(_path));
-        }
-        try { Directory.Move(_temp, _path); }
-        catch (IOException) when (!overwrite && Directory.Exists(_path)) { return false; }
-        if (old is not null) Directory.Delete(old, recursive: true);
+        if (!AtomicFile.MoveFolder(_temp, _path, overwrite)) return false;
         File.Delete(LegacyImageFile.For(_path));
         return true;
     }

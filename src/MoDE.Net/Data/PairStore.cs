@@ -29,12 +29,15 @@ public static class PairStore
     {
         var pairs = ReadCaptions(captionsPath);
         var images = ImageSet.Open(imagesPath);
-        if (images.Count != pairs.Count)
-        {
-            images.Dispose();
-            throw new InvalidDataException($"{captionsPath} holds {pairs.Count} pairs but {imagesPath} holds {images.Count} images");
-        }
+        try { RequireImagePerPair(pairs.Count, images, captionsPath, imagesPath); }
+        catch { images.Dispose(); throw; }
         return new PairSet(pairs, images);
+    }
+
+    /// <summary>Throws, naming both files, unless <paramref name="images"/> holds one image per pair.</summary>
+    public static void RequireImagePerPair(int pairs, IImageRows images, string captionsPath, string imagesPath)
+    {
+        if (images.Count != pairs) throw new InvalidDataException($"{captionsPath} holds {pairs} pairs but {imagesPath} holds {images.Count} images");
     }
 
     /// <summary>The captions file alone; a malformed line is an error naming the file and line.</summary>

@@ -141,7 +141,7 @@ public sealed class Clip : Module<Tensor, Tensor, (Tensor ImageFeatures, Tensor 
         (EncodeImage(images), EncodeText(tokens));
 
     /// <summary>Unit image features of every image, in order, computed in inference mode.</summary>
-    public float[][] EncodeImages(ImageSet images, int batchSize = 256)
+    public float[][] EncodeImages(IImageRows images, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(images);
         return Infer(images.Count, batchSize, rows => EncodeImage(ClipImageTransform.ToTensor(images, rows)));

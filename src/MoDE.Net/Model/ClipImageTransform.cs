@@ -19,7 +19,7 @@ public static class ClipImageTransform
     public static readonly float[] Std = [0.26862954f, 0.26130258f, 0.27577711f];
 
     /// <summary>Images at <paramref name="rows"/> as a float tensor [rows, 3, H, W], normalized.</summary>
-    public static Tensor ToTensor(ImageSet images, ReadOnlySpan<int> rows)
+    public static Tensor ToTensor(IImageRows images, ReadOnlySpan<int> rows)
     {
         ArgumentNullException.ThrowIfNull(images);
         var pixels = new byte[(long)rows.Length * images.ImageBytes];

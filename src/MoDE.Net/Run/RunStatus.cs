@@ -1,4 +1,5 @@
 using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Slurm;
 using MoDE.Split;
 using MoDE.Storage;
@@ -47,6 +48,11 @@ public static class RunStatus
     {
         if (!stage.IsDone(run)) return "not done";
         string? missing = stage.Outputs(run).FirstOrDefault(path => !File.Exists(path) && !Directory.Exists(path) && !(path == run.Images && ImageSet.Exists(path)));
+        if (missing is null && stage == IngestStage.Stage && SourceImageSet.In(run.Images))
+        {
+            try { SourceImageSet.Open(run.Images).Dispose(); }
+            catch (InvalidDataException e) { return $"done, but {e.Message}"; }
+        }
         return missing is null ? "done" : $"done, but {missing} is missing: delete {Path.GetDirectoryName(run.Done(stage.Name))} to redo the stage";
     }
 

@@ -43,6 +43,25 @@ public static partial class AtomicFile
     public static bool WriteAllText(string path, string text, bool overwrite = true) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); }, overwrite);
 
+    /// <summary>
+    /// Renames the finished folder <paramref name="temp"/> to <paramref name="path"/>: over an existing one when
+    /// <paramref name="overwrite"/> (moved aside first, then deleted), else it returns false and leaves the existing one
+    /// (another process made the same folder first).
+    /// </summary>
+    public static bool MoveFolder(string temp, string path, bool overwrite)
+    {
+        string? old = null;
+        if (Directory.Exists(path))
+        {
+            if (!overwrite) return false;
+            Directory.Move(path, old = TemporaryFor(path));
+        }
+        try { Directory.Move(temp, path); }
+        catch (IOException) when (!overwrite && Directory.Exists(path)) { return false; }
+        if (old is not null) Directory.Delete(old, recursive: true);
+        return true;
+    }
+
     /// <summary>A new temporary file name beside <paramref name="path"/> that names this process and machine.</summary>
     public static string TemporaryFor(string path) => $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.{Host}.tmp";
 

@@ -40,10 +40,11 @@ public static partial class Npy
     /// <summary>Bytes per element of the types this class reads and writes.</summary>
     static int ElementSize(string descr, string path) => descr switch
     {
+        "<i8" => 8,
         "<f4" or "<i4" => 4,
         "<f2" => 2,
         "|u1" => 1,
-        _ => throw new InvalidDataException($"{path}: holds {descr} values; MoDE reads float32 (<f4), float16 (<f2), int32 (<i4) and uint8 (|u1)"),
+        _ => throw new InvalidDataException($"{path}: holds {descr} values; MoDE reads int64 (<i8), float32 (<f4), float16 (<f2), int32 (<i4) and uint8 (|u1)"),
     };
 
     /// <summary>

@@ -28,7 +28,8 @@ public sealed class RunLayout(string root)
 
     // ingest: the pairs (captions + images) and the zero-shot tasks
     public string Pairs => In("pairs", "pairs.jsonl");
-    /// <summary>The images, a folder of .npy shards (Data.ImageSet); runs before shards hold pairs/images.bin, converted on first read.</summary>
+    /// <summary>The images, a folder of .npy shards (Data.ImageSet), or of where each image lies in the source's .tar shards
+    /// (Data.Ingest.SourceImageSet, ingest's --pixels source); runs before shards hold pairs/images.bin, converted on first read.</summary>
     public string Images => In("pairs", "images");
     public string Preview => In("pairs", "preview.png");
     /// <summary>What an ingest of a real source kept and skipped, by reason (the ingest stage's IngestReport).</summary>

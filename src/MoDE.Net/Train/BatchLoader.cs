@@ -1,10 +1,13 @@
+using System.Buffers;
 using MoDE.Data;
 using MoDE.Model;
 
 namespace MoDE.Train;
 
 /// <summary>
-/// Prepares training batches ahead of the optimizer: worker threads gather each step's pairs (<see cref="PassSampler"/>),
+/// Prepares training batches ahead of the optimizer: worker threads gather each step's pairs (<see cref="PassSampler"/>;
+/// the images through <see cref="IImageRows.CopyImages"/>: a copy from the stored pixels, or the source's images decoded
+/// in parallel, as open_clip's loader workers decode their shards),
 /// crop them (<see cref="RandomResizedCrop"/>, unless the scale is 1), normalize them to float channel x height x width
 /// as <see cref="ClipImageTransform"/> does, and copy their tokens, at most <see cref="Capacity"/> steps ahead of the
 /// one the training loop takes. The loop takes batches in step order with <see cref="Take"/>. Batches are plain arrays:
@@ -100,24 +103,32 @@ public sealed class BatchLoader : IDisposable
         var chw = new float[(long)rows.Length * ImageSet.Channels * pixels];
         var tokens = new long[(long)rows.Length * context];
         var cropped = _crop is null ? null : new byte[size];
-        for (int i = 0; i < rows.Length; i++)
+        var batch = ArrayPool<byte>.Shared.Rent(rows.Length * size);
+        try
         {
-            var hwc = images.Image(rows[i]);
-            if (cropped is not null)
-            {
-                _crop!.Apply(hwc, images.Height, images.Width, cropped, RandomResizedCrop.Seed(_seed, step, i));
-                hwc = cropped;
-            }
-            int offset = i * ImageSet.Channels * pixels;
-            for (int c = 0; c < ImageSet.Channels; c++)
-            {
-                float mean = ClipImageTransform.Mean[c], std = ClipImageTransform.Std[c];
-                var plane = chw.AsSpan(offset + c * pixels, pixels);
-                for (int p = 0; p < pixels; p++) plane[p] = (hwc[p * ImageSet.Channels + c] / 255f - mean) / std;
-            }
-            _data.Tokens[rows[i]].CopyTo(tokens, (long)i * context);
+            images.CopyImages(rows, batch);
+            for (int i = 0; i < rows.Length; i++) Normalize(batch.AsSpan(i * size, size), cropped, step, i, chw.AsSpan(i * ImageSet.Channels * pixels, ImageSet.Channels * pixels));
         }
+        finally { ArrayPool<byte>.Shared.Return(batch); }
+        for (int i = 0; i < rows.Length; i++) _data.Tokens[rows[i]].CopyTo(tokens, (long)i * context);
         return new Batch(step, rows.Length, chw, tokens);
+    }
+
+    /// <summary>Crops image <paramref name="index"/> of the batch of <paramref name="step"/> (unless the scale is 1) and normalizes it into <paramref name="chw"/>.</summary>
+    void Normalize(ReadOnlySpan<byte> hwc, byte[]? cropped, int step, int index, Span<float> chw)
+    {
+        int height = _data.Images.Height, width = _data.Images.Width, pixels = height * width;
+        if (cropped is not null)
+        {
+            _crop!.Apply(hwc, height, width, cropped, RandomResizedCrop.Seed(_seed, step, index));
+            hwc = cropped;
+        }
+        for (int c = 0; c < ImageSet.Channels; c++)
+        {
+            float mean = ClipImageTransform.Mean[c], std = ClipImageTransform.Std[c];
+            var plane = chw.Slice(c * pixels, pixels);
+            for (int p = 0; p < pixels; p++) plane[p] = (hwc[p * ImageSet.Channels + c] / 255f - mean) / std;
+        }
     }
 
     /// <summary>Stops the workers and waits for them.</summary>

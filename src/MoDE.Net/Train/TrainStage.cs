@@ -1,4 +1,5 @@
 using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Model;
 using MoDE.Split;
 using MoDE.Storage;
@@ -39,22 +40,24 @@ public static class TrainStage
         if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
             throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;
-        using var pairs = PairStore.Load(run.Pairs, run.Images);
+        var captions = PairStore.ReadCaptions(run.Pairs);
+        using var images = RunImages.Open(run.Images);
+        PairStore.RequireImagePerPair(captions.Count, images, run.Pairs, run.Images);
 
         if (!File.Exists(run.Tokenizer))
-            CaptionTokenizer.Build(embedded.Select(r => pairs.Pairs[r].Caption), options.ContextLength).Save(run.Tokenizer);
+            CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), options.ContextLength).Save(run.Tokenizer);
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
-        long[][] tokens = tokenizer.Encode(pairs.Pairs.Select(p => p.Caption).ToList());
-        var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, pairs.Images.Height);
+        long[][] tokens = tokenizer.Encode(captions.Select(p => p.Caption).ToList());
+        var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, images.Height);
         // The tokenizer is built with TrainOptions.ContextLength and saved with the run, so it stays the one source of
         // caption length; a model whose text tower expects another length is refused rather than silently padded.
         if (config.Text.ContextLength != tokenizer.ContextLength)
             throw new ArgumentException($"model '{options.Model}' reads {config.Text.ContextLength} tokens per caption, but the run's tokenizer " +
                                         $"({run.Tokenizer}) makes {tokenizer.ContextLength}; set the context length to {config.Text.ContextLength} in a new run", nameof(options));
-        if (config.Vision.ImageSize != pairs.Images.Height || config.Vision.ImageSize != pairs.Images.Width)
+        if (config.Vision.ImageSize != images.Height || config.Vision.ImageSize != images.Width)
             throw new ArgumentException($"model '{options.Model}' takes {config.Vision.ImageSize}x{config.Vision.ImageSize} images, but the run's images ({run.Images}) are " +
-                                        $"{pairs.Images.Height}x{pairs.Images.Width}; ingest with --image-size {config.Vision.ImageSize}", nameof(options));
-        var all = new TrainingData(pairs.Images, tokens, embedded, [], 0);
+                                        $"{images.Height}x{images.Width}; ingest with --image-size {config.Vision.ImageSize}", nameof(options));
+        var all = new TrainingData(images, tokens, embedded, [], 0);
         Stage.MarkStarted(run, options);
 
         log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
@@ -64,7 +67,7 @@ public static class TrainStage
             Train(run, RunModels.Seed, () => TrainState.Create(config, options, options.Steps), all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts.Where(e => Wanted(RunModels.Expert(e.Expert))))
         {
-            var data = new TrainingData(pairs.Images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
+            var data = new TrainingData(images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
             Train(run, RunModels.Expert(expert.Expert), FromSeed, data, options.Steps, options, log, stop);
         }
         if (Wanted(RunModels.Single)) Train(run, RunModels.Single, FromSeed, all, options.Steps, options, log, stop);

@@ -3,18 +3,18 @@ using MoDE.Data;
 namespace MoDE.Train;
 
 /// <summary>
-/// What one model trains on. <paramref name="Images"/> and <paramref name="Tokens"/> (one encoded caption per image)
+/// What one model trains on. <paramref name="Images"/> (stored, or read from the source: Data.Ingest.RunImages) and <paramref name="Tokens"/> (one encoded caption per image)
 /// hold the whole pair set; <paramref name="Rows"/> are the pairs this model trains on (a MoDE expert: its cluster's
 /// pairs). Each pass over <paramref name="Rows"/> also draws a fresh <paramref name="OutOfClusterRatio"/> share of
 /// <paramref name="OutOfClusterRows"/> (MoDE's code: 0.02), redrawn every pass.
 /// </summary>
-public sealed record TrainingData(ImageSet Images, long[][] Tokens, int[] Rows, int[] OutOfClusterRows, double OutOfClusterRatio)
+public sealed record TrainingData(IImageRows Images, long[][] Tokens, int[] Rows, int[] OutOfClusterRows, double OutOfClusterRatio)
 {
     /// <summary>MoDE's released code mixes in 2% of the out-of-cluster pairs per pass ("slightly better than 0").</summary>
     public const double MoDEOutOfClusterRatio = 0.02;
 
     /// <summary>Every pair, no out-of-cluster sample: the seed (baseline) model's data.</summary>
-    public static TrainingData All(ImageSet images, long[][] tokens) =>
+    public static TrainingData All(IImageRows images, long[][] tokens) =>
         new(images, tokens, Enumerable.Range(0, images.Count).ToArray(), [], 0);
 
     /// <summary>Out-of-cluster pairs drawn in each pass.</summary>

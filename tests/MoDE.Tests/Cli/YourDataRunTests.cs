@@ -24,6 +24,28 @@ public sealed class YourDataRunTests : IClassFixture<DejaVuFonts>, IDisposable
     static readonly string[] Tiny = ["--steps", "40", "--seed-share", "0.9", "--batch", "8", "--fine", "4", "--experts", "2", "--threads", "2"];
 
     [Fact]
+    public void ASeedModelTrainedFromTheShardsInPlaceHasTheLossesOfStoredPixels()
+    {
+        string shards = SourcePixelsTests.WriteShards(Path.Combine(folder, "source"), 240, perShard: 100);
+        List<double> Losses(string pixels)
+        {
+            string run = Path.Combine(folder, pixels);
+            foreach (string[] verb in new string[][] { ["ingest", "--source", shards, "--pixels", pixels], ["embed"], ["cluster", "--fine", "4", "--experts", "2"], ["split"],
+                                              ["train", "--only", "seed", "--steps", "40", "--seed-share", "0.25", "--batch", "8", "--threads", "2"] })
+            {
+                var outcome = Mode([.. verb, "--run", run]);
+                Assert.True(outcome.Code == 0, outcome.Error);
+            }
+            return [.. File.ReadLines(new RunLayout(run).TrainLog("seed")).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("loss").GetDouble())];
+        }
+
+        var stored = Losses("stored");
+        var direct = Losses("source");
+        Assert.Equal(10, direct.Count); // a quarter of 40 steps
+        Assert.Equal(stored, direct); // the same batches, so the same losses, step by step
+    }
+
+    [Fact]
     [Trait("Hostile", "class9")]
     public void RunOnASourceWithoutTasksEndsWithATableOfItsHeldOutPairs()
     {

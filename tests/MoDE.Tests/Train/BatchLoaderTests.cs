@@ -19,7 +19,7 @@ public class BatchLoaderTests
     {
         var (data, _) = SyntheticPairs.Data(48);
         string folder = Path.Combine(Directory.CreateTempSubdirectory("mode-batches-").FullName, "images");
-        data.Images.Save(folder, shardBytes: 5 * data.Images.ImageBytes); // 10 shards
+        data.Images.SaveRows([.. Enumerable.Range(0, data.Images.Count)], folder, shardBytes: 5 * data.Images.ImageBytes); // 10 shards
         using var mapped = MoDE.Data.ImageSet.Open(folder);
         var fromMemory = Batches(data, workers: 2, 0, 6);
         var fromMap = Batches(data with { Images = mapped }, workers: 2, 0, 6);

@@ -10,7 +10,8 @@ namespace MoDE.Data.Ingest;
 /// stage scores image->text and text->image recall on pairs no model was trained on. Pixel-identical images (one
 /// image under several captions, exact duplicates across shards) are one image: held out, or kept, together, so no
 /// copy of a test image is trained on. How many: <see cref="SourceOptions.HeldOut"/> of the pairs, within
-/// [<see cref="SourceOptions.HeldOutMin"/>, <see cref="SourceOptions.HeldOutMax"/>] (<see cref="Sample"/>).
+/// [<see cref="SourceOptions.HeldOutMin"/>, <see cref="SourceOptions.HeldOutMax"/>] (<see cref="Sample"/>). The images
+/// may be stored or read from the source (<see cref="RunImages"/>); the rest stay of the same kind.
 /// </summary>
 public static class HeldOutSplit
 {
@@ -40,33 +41,40 @@ public static class HeldOutSplit
         if (draw == 0) return (0, 0);
 
         var held = new Dictionary<byte[], int>(PixelsComparer.Instance); // pixels -> image index in the task
+        var heldHashes = new HashSet<ulong>();
         var images = new List<byte[]>();
         var kept = new List<Pair>(pairs.Count);
+        var keptRows = new List<int>(pairs.Count);
         var captions = new List<(int Image, string Caption)>();
-        using var input = ImageSet.Open(run.Images);
-        if (input.Count != pairs.Count) throw new InvalidDataException($"{run.Pairs} holds {pairs.Count} pairs but {run.Images} holds {input.Count} images");
+        using var input = RunImages.Open(run.Images);
+        PairStore.RequireImagePerPair(pairs.Count, input, run.Pairs, run.Images);
         foreach (int row in Rows(pairs.Count, draw, options.Seed))
         {
-            var pixels = input.Image(row).ToArray();
+            var pixels = new byte[input.ImageBytes];
+            input.CopyImages([row], pixels);
             if (held.TryAdd(pixels, images.Count)) images.Add(pixels);
+            heldHashes.Add(input.PixelHash(row));
         }
 
-        using var rest = new ImageSetWriter(run.Images, input.Height, input.Width, options.ShardBytes);
-        var lookup = held.GetAlternateLookup<ReadOnlySpan<byte>>();
+        // The pixel hash finds the candidates without decoding every image again (PixelStore.Source); the pixels decide.
+        var image = new byte[input.ImageBytes];
         for (int i = 0; i < pairs.Count; i++)
         {
             if (i % 4096 == 0) stop.ThrowIfCancellationRequested();
-            var image = input.Image(i);
-            if (lookup.TryGetValue(image, out int index)) captions.Add((index, pairs[i].Caption));
-            else { rest.Add(image); kept.Add(pairs[i]); }
+            if (heldHashes.Contains(input.PixelHash(i)))
+            {
+                input.CopyImages([i], image);
+                if (held.TryGetValue(image, out int index)) { captions.Add((index, pairs[i].Caption)); continue; }
+            }
+            keptRows.Add(i);
+            kept.Add(pairs[i]);
         }
         var (width, height) = (input.Width, input.Height);
-        input.Dispose();
         if (kept.Count == 0)
             throw new InvalidDataException($"{run.Images}: every pair shows one of the {images.Count} images drawn for the held-out set, so none is left to train on (ingest with --held-out 0)");
         TaskStore.SaveRetrieval(run.Task(TaskName), TaskName, Description(images.Count, captions.Count, options), Encode(images, width, height), "png", captions);
         PairStore.SaveCaptions(kept, run.Pairs);
-        rest.Commit();
+        input.SaveRows(keptRows, run.Images, options.ShardBytes);
         return (images.Count, captions.Count);
     }
 
@@ -103,23 +111,17 @@ public static class HeldOutSplit
     }).ToList();
 
     /// <summary>Images compared by their pixels.</summary>
-    sealed class PixelsComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    sealed class PixelsComparer : IEqualityComparer<byte[]>
     {
         public static readonly PixelsComparer Instance = new();
 
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(byte[] pixels) => GetHashCode((ReadOnlySpan<byte>)pixels);
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> pixels)
+        public int GetHashCode(byte[] pixels)
         {
             var hash = new HashCode();
             hash.AddBytes(pixels);
             return hash.ToHashCode();
         }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

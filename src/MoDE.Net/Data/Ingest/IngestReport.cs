@@ -22,6 +22,9 @@ public sealed class IngestReport
     public string Format { get; init; } = "";
     public int ImageSize { get; init; }
 
+    /// <summary>Where training reads the pixels: <see cref="PixelStore.Stored"/> or <see cref="PixelStore.Source"/> (<see cref="SourceOptions.Pixels"/>).</summary>
+    public PixelStore Pixels { get; set; } = PixelStore.Stored;
+
     /// <summary>Shards, manifests or folders read.</summary>
     public int Files { get; set; }
 

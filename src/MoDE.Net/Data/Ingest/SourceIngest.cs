@@ -7,7 +7,8 @@ namespace MoDE.Data.Ingest;
 /// <summary>
 /// Reads a source (<see cref="PairSource"/>), decodes every image once, in parallel, to the training size
 /// (<see cref="ImageDecoder"/>), and writes the standard pairs: captions as pairs.jsonl and pixels as the images
-/// file, row i = image i, so training reads no JPEG. Records are read in chunks, bounded in records and in bytes
+/// file, row i = image i, so training reads no JPEG (or, <see cref="PixelStore.Source"/>, where each image lies in its
+/// .tar shard, <see cref="SourceImageSet"/>, for training to decode it there again). Records are read in chunks, bounded in records and in bytes
 /// (<see cref="SourceOptions.MaxBytesInFlight"/>); the next chunk is read while the current one decodes, and chunks
 /// are written in reading order, so the output does not depend on the number of threads. Ids seen before are
 /// skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept), captions over
@@ -30,6 +31,8 @@ public static class SourceIngest
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         report.Threads = threads;
         var decoder = ImageDecoder.For(options);
+        bool inPlace = SourceImageSet.Chosen(options, readers, log);
+        report.Pixels = inPlace ? PixelStore.Source : PixelStore.Stored;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var records = readers.SelectMany(r => Records(r, report, log)).Where(r =>
         {
@@ -46,7 +49,8 @@ public static class SourceIngest
         var decodeClock = new Stopwatch();
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
-        using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        using var writer = inPlace ? null : new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        using var table = inPlace ? new SourceImageSet.Writer(imagesPath, decoder, options.MaxImageBytes) : null;
         // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
         long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
         SourceRecord? pending = null;
@@ -91,7 +95,8 @@ public static class SourceIngest
                 for (int i = 0; i < chunk.Count; i++)
                 {
                     if (results[i] is { } skip) { report.Skip(skip.Reason, chunk[i].Id, skip.Detail); continue; }
-                    writer.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    if (table is null) writer!.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    else table.Add(chunk[i].Shard!, chunk[i].ImageOffset, chunk[i].ImageBytes!.Length, pixels.AsSpan(i * imageBytes, imageBytes));
                     pairs.Add(new Pair(chunk[i].Id, chunk[i].Caption));
                     if (options.MaxPairs > 0 && pairs.Count >= options.MaxPairs) { full = true; break; }
                 }
@@ -114,7 +119,7 @@ public static class SourceIngest
         report.DecodeSeconds = Math.Round(decodeClock.Elapsed.TotalSeconds, 3);
         report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         if (pairs.Count == 0) return report;
-        writer.Commit();
+        if (table is null) writer!.Commit(); else table.Commit();
         PairStore.SaveCaptions(pairs, captionsPath);
         return report;
     }

@@ -82,6 +82,21 @@ public sealed record SourceOptions
     /// <summary>Bytes of pixels per image shard, <c>pairs/images/NNNNN.npy</c> (<see cref="ImageSetWriter.DefaultShardBytes"/>: about 1 GiB, why there).</summary>
     public long ShardBytes { get; init; } = ImageSetWriter.DefaultShardBytes;
 
+    /// <summary>Where training reads the pixels from (<see cref="PixelStore"/>): by default decided by <see cref="ImageSize"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // absent from the stage marker while Auto, as before the option existed
+    public PixelStore Pixels { get; init; }
+
+    /// <summary>
+    /// Smallest <see cref="ImageSize"/> at which <see cref="PixelStore.Auto"/> reads the source's shards in place: 128 px.
+    /// Stored pixels cost 3 x size² bytes an image: 3 KB at 32 px, 48 KB at 128, 150 KB at 224 (15 TB for 100M images),
+    /// while a web image as img2dataset writes it (256 px JPEG) is some 10 to 30 KB, so from 128 px a store is larger than
+    /// the shards it comes from, and at 224 px several times larger. Decoding again costs about a millisecond of one core
+    /// per image at every step; beside a model that takes 224 px images (ViT-B-32: some 13 GFLOP per image and step)
+    /// that is small and hidden in the loader's workers, as in open_clip, but the tiny 32 px models train faster than
+    /// their images decode, so below 128 px a stored copy (a memory copy per image) is both smaller than the source and faster.
+    /// </summary>
+    public const int SourcePixelsFromSize = 128;
+
     /// <summary>
     /// Read image paths of manifests (and symbolic links of image folders) that lead outside their folder
     /// (<see cref="DataPath"/>); by default they are counted as <see cref="SkipReason.UnsafePath"/>.
@@ -110,6 +125,7 @@ public sealed record SourceOptions
         if (HeldOutMin < 2) throw new ArgumentOutOfRangeException(nameof(HeldOutMin), HeldOutMin, "must be at least 2 (retrieval among one image is no test)");
         if (HeldOutMax < HeldOutMin) throw new ArgumentOutOfRangeException(nameof(HeldOutMax), HeldOutMax, $"must be at least {nameof(HeldOutMin)} ({HeldOutMin})");
         if (ShardBytes < 1) throw new ArgumentOutOfRangeException(nameof(ShardBytes), ShardBytes, "must be at least 1 (a shard then holds one image)");
+        if (!Enum.IsDefined(Pixels)) throw new ArgumentOutOfRangeException(nameof(Pixels), Pixels, "must be Auto, Stored or Source");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
     }
 }

@@ -23,6 +23,9 @@ public sealed class TarShardReader(string path, SourceOptions options, string? s
     /// <summary>The id prefix: as given, else the file name without .tar, .tar.gz or .tgz.</summary>
     public string Shard { get; } = shard ?? ShardName(System.IO.Path.GetFileName(path));
 
+    /// <summary>A .tar.gz or .tgz: its members have no offset in the file (<see cref="SourceRecord.ImageOffset"/>).</summary>
+    public bool Compressed => Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || Path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The path or file name without .tar, .tar.gz or .tgz, folders kept.</summary>
     public static string ShardName(string path)
     {
@@ -35,6 +38,7 @@ public sealed class TarShardReader(string path, SourceOptions options, string? s
     {
         public string Key { get; } = key;
         public byte[]? Image;
+        public long ImageOffset = -1;
         public byte[]? Text;
         public byte[]? Json;
         public bool Duplicate;
@@ -46,8 +50,7 @@ public sealed class TarShardReader(string path, SourceOptions options, string? s
     {
         if (!File.Exists(Path)) { report.Skip(SkipReason.MissingShard, Path); yield break; }
         using var file = SourceFile.OpenRead(Path);
-        Stream stream = Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || Path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)
-            ? new GZipStream(file, CompressionMode.Decompress) : file;
+        Stream stream = Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
         using var reader = new TarReader(stream, leaveOpen: false);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         Sample? sample = null;
@@ -84,7 +87,7 @@ public sealed class TarShardReader(string path, SourceOptions options, string? s
             try { entry.DataStream?.ReadExactly(data); }
             catch (Exception e) when (e is not OperationCanceledException) { cut = e.Message; }
             if (cut is not null) { report.Skip(SkipReason.TruncatedShard, Path, $"{name}: {cut}"); sample = null; break; }
-            if (isImage) { if (sample.Image is not null) sample.Duplicate = true; sample.Image = data; }
+            if (isImage) { if (sample.Image is not null) sample.Duplicate = true; sample.Image = data; sample.ImageOffset = Compressed ? -1 : entry.DataOffset; }
             else if (extension == "txt") { if (sample.Text is not null) sample.Duplicate = true; sample.Text = data; }
             else { if (sample.Json is not null) sample.Duplicate = true; sample.Json = data; }
         }
@@ -116,7 +119,7 @@ public sealed class TarShardReader(string path, SourceOptions options, string? s
             : sample.Json is not null ? SourceCaption.FromJson(sample.Json, id, options.Seed, out caption)
             : MissingCaption(out caption);
         if (problem is { } reason) { report.Skip(reason, id); return null; }
-        return new SourceRecord(id, caption, ImageBytes: sample.Image);
+        return new SourceRecord(id, caption, ImageBytes: sample.Image, Shard: Path, ImageOffset: sample.ImageOffset);
     }
 
     static SkipReason? MissingCaption(out string caption) { caption = ""; return SkipReason.MissingCaption; }
