@@ -13,7 +13,7 @@ namespace MoDE.Data.Ingest;
 /// skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept), captions over
 /// <see cref="SourceOptions.MaxCaptionBytes"/> as <see cref="SkipReason.CaptionTooLong"/>. Whatever a file's
 /// reader throws ends that file only (<see cref="Records"/>). Nothing is written when no pair survives (the report
-/// still says why).
+/// still says why). Whole shards outlive an ingest stopped or failed, which a rerun resumes (<see cref="PartialIngest"/>).
 /// </summary>
 public static class SourceIngest
 {
@@ -46,7 +46,8 @@ public static class SourceIngest
         var decodeClock = new Stopwatch();
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
-        using var writer = new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        using var partial = PartialIngest.Open(options, readers, imagesPath, log);
+        partial.Restore(enumerator, pairs, report);
         // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
         long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
         SourceRecord? pending = null;
@@ -80,6 +81,7 @@ public static class SourceIngest
                 var (chunk, bytes) = next.GetAwaiter().GetResult();
                 if (chunk.Count == 0) break;
                 next = Task.Run(Take); // read ahead while this chunk decodes
+                partial.ChunkStarting(chunk.Count, report);
                 int imageBytes = decoder.ImageBytes;
                 var pixels = new byte[chunk.Count * imageBytes];
                 var results = new (SkipReason Reason, string? Detail)?[chunk.Count];
@@ -90,8 +92,8 @@ public static class SourceIngest
                 report.Decoded += chunk.Count;
                 for (int i = 0; i < chunk.Count; i++)
                 {
-                    if (results[i] is { } skip) { report.Skip(skip.Reason, chunk[i].Id, skip.Detail); continue; }
-                    writer.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    if (results[i] is { } skip) { partial.Skip(report, skip.Reason, chunk[i].Id, skip.Detail); continue; }
+                    partial.Add(pixels.AsSpan(i * imageBytes, imageBytes));
                     pairs.Add(new Pair(chunk[i].Id, chunk[i].Caption));
                     if (options.MaxPairs > 0 && pairs.Count >= options.MaxPairs) { full = true; break; }
                 }
@@ -114,8 +116,7 @@ public static class SourceIngest
         report.DecodeSeconds = Math.Round(decodeClock.Elapsed.TotalSeconds, 3);
         report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         if (pairs.Count == 0) return report;
-        writer.Commit();
-        PairStore.SaveCaptions(pairs, captionsPath);
+        partial.Commit(captionsPath);
         return report;
     }
 
