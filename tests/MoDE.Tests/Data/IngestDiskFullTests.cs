@@ -2,6 +2,7 @@ using MoDE.Data;
 using MoDE.Data.Ingest;
 using MoDE.Storage;
 using Xunit;
+using static MoDE.Tests.FactWithMountNamespaceAttribute;
 
 namespace MoDE.Tests.Data;
 
@@ -10,32 +11,11 @@ namespace MoDE.Tests.Data;
 /// (unshare(1) as an unprivileged root), ends with one line naming the folder and the bytes, keeps its whole shards, and,
 /// once the tmpfs is grown, resumes to the bytes of an ingest on a roomy disk.
 /// </summary>
-public sealed class DiskFullTests : IDisposable
+public sealed class IngestDiskFullTests : IDisposable
 {
     readonly string folder = Directory.CreateTempSubdirectory("mode-disk-full").FullName;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
-
-    /// <summary>A test that needs unshare(1) with user and mount namespaces, and mount(8) inside them: skipped, with the reason, where they are missing.</summary>
-    public sealed class FactWithMountNamespaceAttribute : FactAttribute
-    {
-        static readonly string? Missing = Probe();
-
-        public FactWithMountNamespaceAttribute()
-        {
-            if (Missing is not null) Skip = Missing;
-        }
-
-        static string? Probe()
-        {
-            try
-            {
-                var (code, output) = ChildProcess.Run("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt || mount -t tmpfs -o size=64k tmpfs /tmp"]);
-                return code == 0 ? null : $"unshare --user --map-root-user --mount cannot mount a tmpfs here (exit {code}: {output.ReplaceLineEndings(" ")})";
-            }
-            catch (System.ComponentModel.Win32Exception e) { return $"unshare(1) cannot be started: {e.Message}"; }
-        }
-    }
 
     [FactWithMountNamespace]
     [Trait("Hostile", "class6")]
@@ -51,7 +31,7 @@ public sealed class DiskFullTests : IDisposable
         // 160 KiB hold the run's small files and a few shards of 19 KiB each; 16 MiB the whole ingest.
         string script = $"mount -t tmpfs -o size=160k tmpfs {Quote(disk)} || exit 90; {mode} > {Quote(output)}/first.txt 2>&1; echo $? > {Quote(output)}/first.rc; " +
                         $"mount -o remount,size=16m {Quote(disk)} || exit 91; {mode} > {Quote(output)}/second.txt 2>&1; echo $? > {Quote(output)}/second.rc; cp -r {Quote(disk)}/run {Quote(output)}/run";
-        var (code, said) = ChildProcess.Run("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", script]);
+        var (code, said) = RunAsRoot(script);
         Assert.True(code == 0, said);
 
         string first = File.ReadAllText(Path.Combine(output, "first.txt")).TrimEnd();
@@ -65,9 +45,7 @@ public sealed class DiskFullTests : IDisposable
         Assert.True(File.ReadAllText(Path.Combine(output, "second.rc")).Trim() == "0", second);
         Assert.Matches(@"ingest: resuming at shard [1-9]\d*, \d+ pairs already written", second);
         var resumed = new RunLayout(Path.Combine(output, "run"));
-        Assert.Equal(IngestReport.Load(straight.IngestReport).Source, IngestReport.Load(resumed.IngestReport).Source);
         IngestResumeTests.AssertSameIngest(straight, resumed, heldOut: false);
     }
 
-    static string Quote(string text) => "'" + text.Replace("'", "'\\''") + "'";
 }
