@@ -67,7 +67,7 @@ public sealed class ImageSetWriter : IDisposable
     /// <summary>True when the file begins with the header of a whole shard of this writer.</summary>
     bool HasHeader(string path)
     {
-        var expected = new MemoryStream();
+        using var expected = new MemoryStream();
         WriteHeader(expected, _perShard);
         var header = new byte[HeaderBytes];
         using var file = File.OpenRead(path);
