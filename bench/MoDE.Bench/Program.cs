@@ -8,7 +8,7 @@ using MoDE.Embed;
 using MoDE.Tokenizer;
 
 // Benchmarks that compare this project's way of doing a step with a plain reference way, in one process, on
-// the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
+// the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode|ingest-resume] [count]
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
 // or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
@@ -23,6 +23,7 @@ switch (which)
     case "matmul": Matmul(); break;
     case "kmeans-parts": KMeansParts(); break;
     case "ingest-decode": IngestDecode(count > 0 ? count : 1000); break;
+    case "ingest-resume": MoDE.Bench.IngestResume.Run(count > 0 ? count : 4000); break;
     case "cluster": TwoStep(count > 0 ? count : 1_000_000); break;
     case "train": TrainThroughput(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 2,
         args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 20, args.Length > 5 ? int.Parse(args[5]) : 256); break;
@@ -32,7 +33,7 @@ switch (which)
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe, batches, direct)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct)"); return 1;
 }
 return 0;
 

@@ -38,8 +38,10 @@ public static class StageFlags
     /// <summary>The source's own image size flag: <c>--image-size</c> sets both records, whichever the run ingests.</summary>
     public static readonly Flag<SourceOptions, int> SourceImageSize = new("--image-size", "Side of the square images, in pixels",
         nameof(SourceOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
+    public static readonly Flag<SourceOptions, long> ShardBytes = new("--shard-bytes", "Bytes of pixels per image shard, pairs/images/NNNNN.npy",
+        nameof(SourceOptions.ShardBytes), o => o.ShardBytes, (o, v) => o with { ShardBytes = v });
     /// <summary>The flags only a --source applies; <c>--image-size</c> is declared by <see cref="Data"/>.</summary>
-    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut, Pixels);
+    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut, Pixels, ShardBytes);
 
     public static readonly Flag<EmbedOptions, string> Encoder = new("--encoder",
         "Caption encoder: all-MiniLM-L6-v2, arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json",

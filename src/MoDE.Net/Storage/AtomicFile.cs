@@ -15,24 +15,38 @@ public static partial class AtomicFile
     /// <summary>This machine's name as temporary files carry it: letters, digits and '-' only.</summary>
     static readonly string Host = HostName();
 
+    /// <param name="bytes">The file's size, or a lower bound of it, when known before writing (-1: unknown): a file system
+    /// with less free space fails at once, before anything is written. A full disk found while writing is a
+    /// <see cref="DiskFullException"/> naming the file and the bytes it needs, and the target is left as it was.</param>
     /// <returns>False, writing nothing, when <paramref name="overwrite"/> is false and the target exists: the
     /// rename is then a link(2), which fails rather than replaces, so of several processes creating one file at
     /// once exactly one succeeds.</returns>
-    public static bool Write(string path, Action<Stream> write, bool overwrite = true)
+    public static bool Write(string path, Action<Stream> write, bool overwrite = true, long bytes = -1)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
+        if (bytes >= 0) DiskFullException.Check(path, Path.GetFileName(path), bytes);
         string temp = TemporaryFor(path);
+        long written = 0;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
-                stream.Flush(flushToDisk: true);
+                try
+                {
+                    write(stream);
+                    stream.Flush(flushToDisk: true);
+                }
+                finally { written = stream.Position; }
             }
             try { File.Move(temp, path, overwrite); }
             catch (IOException) when (!overwrite && File.Exists(path)) { return false; }
             return true;
+        }
+        catch (IOException e) when (DiskFullException.Is(e) && e is not DiskFullException)
+        {
+            File.Delete(temp); // its room first, so the free space reported is what the file system has
+            throw DiskFullException.For(path, Path.GetFileName(path), Math.Max(bytes, written), atLeast: written >= bytes);
         }
         finally
         {

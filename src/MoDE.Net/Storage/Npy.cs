@@ -35,7 +35,7 @@ public static partial class Npy
     {
         WriteHeader(stream, descr, shape);
         stream.Write(MemoryMarshal.AsBytes(data.AsSpan()));
-    });
+    }, bytes: Magic.Length + 4 + Header(descr, shape, 0).Length + (long)data.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
 
     /// <summary>Bytes per element of the types this class reads and writes.</summary>
     static int ElementSize(string descr, string path) => descr switch
@@ -67,16 +67,18 @@ public static partial class Npy
             offsets[i] = header.DataOffset;
             rows += header.Shape[0];
         }
+        string shape = $"({rows}, {columns})";
+        long bytes = Magic.Length + 4 + Header(descr ?? "<f4", shape, 0).Length + parts.Select((p, i) => new FileInfo(p).Length - offsets[i]).Sum();
         AtomicFile.Write(path, stream =>
         {
-            WriteHeader(stream, descr ?? "<f4", $"({rows}, {columns})");
+            WriteHeader(stream, descr ?? "<f4", shape);
             for (int i = 0; i < parts.Count; i++)
             {
                 using var part = File.OpenRead(parts[i]);
                 part.Seek(offsets[i], SeekOrigin.Begin);
                 part.CopyTo(stream, 1 << 20);
             }
-        });
+        }, bytes: bytes);
     }
 
     /// <summary>A format 1.0 header for a C-order array of <paramref name="descr"/> values of <paramref name="shape"/>
@@ -84,15 +86,21 @@ public static partial class Npy
     /// when given (a writer that learns the shape last rewrites its header in place).</summary>
     public static void WriteHeader(Stream stream, string descr, string shape, int length = 0)
     {
-        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
-        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
-        int padding = length > 0 ? length - unpadded : (64 - unpadded % 64) % 64;
-        if (padding < 0 || (length > 0 && length % 64 != 0)) throw new ArgumentOutOfRangeException(nameof(length), length, $"a header of {unpadded} bytes does not pad to {length}, a multiple of 64");
-        string header = dict + new string(' ', padding) + "\n";
+        string header = Header(descr, shape, length);
         stream.Write(Magic);
         stream.Write([1, 0]);
         stream.Write(BitConverter.GetBytes((ushort)header.Length));
         stream.Write(Encoding.ASCII.GetBytes(header));
+    }
+
+    /// <summary>The header's text, padded so the data starts at a multiple of 64 bytes (at <paramref name="length"/> when given).</summary>
+    static string Header(string descr, string shape, int length)
+    {
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
+        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
+        int padding = length > 0 ? length - unpadded : (64 - unpadded % 64) % 64;
+        if (padding < 0 || (length > 0 && length % 64 != 0)) throw new ArgumentOutOfRangeException(nameof(length), length, $"a header of {unpadded} bytes does not pad to {length}, a multiple of 64");
+        return dict + new string(' ', padding) + "\n";
     }
 
     /// <summary>A 2-d float32 or float16 array as float32 values.</summary>

@@ -86,7 +86,8 @@ public sealed class TrainState : IDisposable
                   double Beta1, double Beta2, double Epsilon, double WeightDecay, int Step);
 
     /// <summary>Writes the whole state to one file, atomically (a temporary file, then a rename). Tensors on a GPU are
-    /// written as CPU tensors (TorchSharp copies them), so the file loads on any device.</summary>
+    /// written as CPU tensors (TorchSharp copies them), so the file loads on any device. A disk without room for the
+    /// weights and AdamW's two moments of each (a lower bound of the file) fails before writing; the last checkpoint stays.</summary>
     public void Save(string path) => AtomicFile.Write(path, stream =>
     {
         stream.Write(Magic);
@@ -102,7 +103,7 @@ public sealed class TrainState : IDisposable
             Optimizer.save_state_dict(writer);
             writer.Flush();
         });
-    });
+    }, bytes: 3 * Model.parameters().Sum(p => p.NumberOfElements * p.ElementSize));
 
     /// <summary>Reads a state written by <see cref="Save"/>, in this format or formats 3 and 2. <paramref name="threads"/>,
     /// when given, replaces the saved thread count (results are reproducible for a fixed count); <paramref name="options"/>,

@@ -71,6 +71,20 @@ public sealed class IngestReport
         }
     }
 
+    /// <summary>Counts the skips of another report (<see cref="Skipped"/>, <see cref="Examples"/>) as well: the work of a partial ingest resumed.</summary>
+    public void Add(IReadOnlyDictionary<string, long> skipped, IReadOnlyDictionary<string, List<string>> examples)
+    {
+        lock (_lock)
+        {
+            foreach (var (key, count) in skipped) _skipped[key] = _skipped.GetValueOrDefault(key) + count;
+            foreach (var (key, more) in examples)
+            {
+                if (!_examples.TryGetValue(key, out var list)) _examples[key] = list = [];
+                list.AddRange(more.Take(ExamplesPerReason - list.Count));
+            }
+        }
+    }
+
     public static string Key(SkipReason reason) => JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -38,7 +38,8 @@ public static class IngestStage
     }
 
     /// <summary>The user's data instead of the built-in dataset; returns the report (also saved to ingest/report.json).
-    /// <paramref name="stop"/> ends the reading at its next chunk of records, writing no pairs.</summary>
+    /// <paramref name="stop"/> ends the reading at its next chunk of records; the whole image shards stay, and a rerun
+    /// with the same options resumes after them (<see cref="PartialIngest"/>).</summary>
     public static IngestReport? Run(RunLayout run, SourceOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();

@@ -14,7 +14,7 @@ namespace MoDE.Data.Ingest;
 /// skipped as <see cref="SkipReason.DuplicateId"/> (the first is kept), captions over
 /// <see cref="SourceOptions.MaxCaptionBytes"/> as <see cref="SkipReason.CaptionTooLong"/>. Whatever a file's
 /// reader throws ends that file only (<see cref="Records"/>). Nothing is written when no pair survives (the report
-/// still says why).
+/// still says why). Whole shards outlive an ingest stopped or failed, which a rerun resumes (<see cref="PartialIngest"/>).
 /// </summary>
 public static class SourceIngest
 {
@@ -49,8 +49,10 @@ public static class SourceIngest
         var decodeClock = new Stopwatch();
         var lastLine = TimeSpan.Zero;
         using var enumerator = records.GetEnumerator();
-        using var writer = inPlace ? null : new ImageSetWriter(imagesPath, options.ImageSize, options.ImageSize, options.ShardBytes);
+        // Stored pixels resume at their first unfinished shard (PartialIngest); a table of locations is written again.
+        using var partial = inPlace ? null : PartialIngest.Open(options, readers, imagesPath, log);
         using var table = inPlace ? new SourceImageSet.Writer(imagesPath, decoder, options.MaxImageBytes) : null;
+        partial?.Restore(enumerator, pairs, report);
         // Bytes held: the chunk decoding, the chunk read ahead, and the record read but not yet in a chunk.
         long chunkBytes = (options.MaxBytesInFlight - options.MaxRecordBytes) / 2, inFlight = 0;
         SourceRecord? pending = null;
@@ -84,6 +86,7 @@ public static class SourceIngest
                 var (chunk, bytes) = next.GetAwaiter().GetResult();
                 if (chunk.Count == 0) break;
                 next = Task.Run(Take); // read ahead while this chunk decodes
+                partial?.ChunkStarting(chunk.Count, report);
                 int imageBytes = decoder.ImageBytes;
                 var pixels = new byte[chunk.Count * imageBytes];
                 var results = new (SkipReason Reason, string? Detail)?[chunk.Count];
@@ -94,9 +97,13 @@ public static class SourceIngest
                 report.Decoded += chunk.Count;
                 for (int i = 0; i < chunk.Count; i++)
                 {
-                    if (results[i] is { } skip) { report.Skip(skip.Reason, chunk[i].Id, skip.Detail); continue; }
-                    if (table is null) writer!.Add(pixels.AsSpan(i * imageBytes, imageBytes));
-                    else table.Add(chunk[i].Shard!, chunk[i].ImageOffset, chunk[i].ImageBytes!.Length, pixels.AsSpan(i * imageBytes, imageBytes));
+                    if (results[i] is { } skip)
+                    {
+                        if (partial is null) report.Skip(skip.Reason, chunk[i].Id, skip.Detail); else partial.Skip(report, skip.Reason, chunk[i].Id, skip.Detail);
+                        continue;
+                    }
+                    if (partial is not null) partial.Add(pixels.AsSpan(i * imageBytes, imageBytes));
+                    else table!.Add(chunk[i].Shard!, chunk[i].ImageOffset, chunk[i].ImageBytes!.Length, pixels.AsSpan(i * imageBytes, imageBytes));
                     pairs.Add(new Pair(chunk[i].Id, chunk[i].Caption));
                     if (options.MaxPairs > 0 && pairs.Count >= options.MaxPairs) { full = true; break; }
                 }
@@ -119,8 +126,12 @@ public static class SourceIngest
         report.DecodeSeconds = Math.Round(decodeClock.Elapsed.TotalSeconds, 3);
         report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         if (pairs.Count == 0) return report;
-        if (table is null) writer!.Commit(); else table.Commit();
-        PairStore.SaveCaptions(pairs, captionsPath);
+        if (partial is not null) partial.Commit(captionsPath);
+        else
+        {
+            table!.Commit();
+            PairStore.SaveCaptions(pairs, captionsPath);
+        }
         return report;
     }
 
