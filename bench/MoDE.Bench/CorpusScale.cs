@@ -81,6 +81,36 @@ static class CorpusScale
                           $"{Environment.ProcessorCount} cores); {Memory()}");
     }
 
+    /// <summary>
+    /// The training data path alone, no model: batches of the default size prepared by <see cref="BatchLoader"/> (gather,
+    /// crop, normalize; the default two workers) from every pair of the run's mapped shards and from an in-memory copy of the
+    /// first <see cref="InMemoryImages"/>, STEPS batches each, in alternating blocks; pairs per second of each.
+    /// </summary>
+    public static void Batches(string root, int steps)
+    {
+        var run = new RunLayout(root);
+        var options = new TrainOptions();
+        using var images = ImageSet.Open(run.Images);
+        int count = Math.Min(InMemoryImages, images.Count);
+        var pixels = new byte[(long)count * images.ImageBytes];
+        images.CopyImages([.. Enumerable.Range(0, count)], pixels);
+        var tokens = Enumerable.Range(0, images.Count).Select(i => new long[] { 1, i, 2 }).ToArray(); // the images are what is measured
+        var runs = new[] { (Name: $"mapped, all {images.Count} pairs", Data: TrainingData.All(images, tokens), Seconds: 0.0),
+                           (Name: $"in-memory copy of {count} pairs", Data: TrainingData.All(new ImageSet(count, images.Height, images.Width, pixels), tokens[..count]), Seconds: 0.0) };
+        for (int done = 0; done < steps; done += BlockSteps)
+            for (int i = 0; i < runs.Length; i++)
+            {
+                int until = Math.Min(steps, done + BlockSteps);
+                var block = Stopwatch.StartNew();
+                using (var loader = new BatchLoader(runs[i].Data, options.BatchSize, options.Seed, options.CropScale, done, until, Trainer.DefaultWorkers))
+                    for (int step = done; step < until; step++) loader.Take(step);
+                runs[i].Seconds += block.Elapsed.TotalSeconds;
+            }
+        foreach (var r in runs)
+            Console.WriteLine($"scale-batches: {r.Name}: {options.BatchSize * steps / r.Seconds:F0} pairs/s over {steps} batches of {options.BatchSize}");
+        Console.WriteLine($"scale-batches: mapped / in-memory {runs[1].Seconds / runs[0].Seconds:F3}; {Memory()}");
+    }
+
     /// <summary>Zero-shot top-1 of the model <see cref="Train"/> saved on every task of the run, one after another.</summary>
     public static void Eval(string root)
     {

@@ -11,7 +11,7 @@ using MoDE.Tokenizer;
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode] [count]
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
-// or: scale-train RUN [STEPS], scale-eval RUN (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
+// or: scale-train RUN [STEPS], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -31,8 +31,9 @@ switch (which)
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     case "scale-train": MoDE.Bench.CorpusScale.Train(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
     case "scale-eval": MoDE.Bench.CorpusScale.Eval(args[1]); break;
+    case "scale-batches": MoDE.Bench.CorpusScale.Batches(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe, batches, scale-train, scale-eval)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, bpe, batches, scale-train, scale-eval, scale-batches)"); return 1;
 }
 return 0;
 
