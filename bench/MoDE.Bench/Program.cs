@@ -12,6 +12,7 @@ using MoDE.Tokenizer;
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
 // or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
+// or: scale-train RUN [STEPS], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -30,10 +31,13 @@ switch (which)
     case "checkpoint": Checkpoint(args.Length > 1 ? args[1] : "ViT-B-32"); break;
     case "bpe": BytePairEncoding(count > 0 ? count : 120); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
+    case "scale-train": MoDE.Bench.CorpusScale.Train(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
+    case "scale-eval": MoDE.Bench.CorpusScale.Eval(args[1]); break;
+    case "scale-batches": MoDE.Bench.CorpusScale.Batches(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches)"); return 1;
 }
 return 0;
 

@@ -1,4 +1,7 @@
+using MoDE.Data;
+using MoDE.Data.Ingest;
 using MoDE.Data.Synthetic;
+using MoDE.Storage;
 using MoDE.Tests.Data;
 using Xunit;
 
@@ -159,6 +162,97 @@ public sealed class SyntheticWebTests : IClassFixture<DejaVuFonts>
         Assert.Equal("NoiseShare", Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticWebOptions { NoiseShare = double.NaN }.Validate()).ParamName);
         Assert.Equal("EvalImagesPerClass", Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticWebOptions { EvalImagesPerClass = 0 }.Validate()).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticWeb.GeneratePairs(new SyntheticWebOptions { Pairs = -1 }));
+        Assert.Equal("ShardBytes", Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticWebOptions { ImageSize = 16, ShardBytes = 16 * 16 * 3 - 1 }.Validate()).ParamName);
+        new SyntheticWebOptions { ImageSize = 16, ShardBytes = 16 * 16 * 3 }.Validate(); // one image per shard
+    }
+
+    const int SmallImageBytes = 16 * 16 * 3;
+
+    [Fact]
+    public void TheIngestWritesTheSameShardsAndCaptionsAsThePairsInMemory()
+    {
+        string root = Directory.CreateTempSubdirectory("mode-stream").FullName;
+        try
+        {
+            var options = Small with { ShardBytes = 7 * SmallImageBytes }; // 300 images: 43 shards, the last of 6
+            var run = new RunLayout(Path.Combine(root, "run"));
+            IngestStage.Run(run, options, TextWriter.Null);
+            var memory = SyntheticWeb.GeneratePairs(options);
+            string images = Path.Combine(root, "images"), captions = Path.Combine(root, "pairs.jsonl");
+            memory.Images.Save(images, options.ShardBytes);
+            PairStore.SaveCaptions(memory.Pairs, captions);
+            Assert.Equal(43, Directory.GetFiles(run.Images).Length);
+            Assert.Equal(Directory.GetFiles(images).Select(Path.GetFileName).Order(), Directory.GetFiles(run.Images).Select(Path.GetFileName).Order());
+            Assert.Equal(ImageSetBytes.Files(images), ImageSetBytes.Files(run.Images));
+            Assert.Equal(File.ReadAllBytes(captions), File.ReadAllBytes(run.Pairs));
+            Assert.True(File.Exists(run.Preview));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(13)] // the last chunk shorter
+    [InlineData(300)] // one chunk, the whole set
+    [InlineData(1000)] // more than the set: one chunk of 300
+    public void ChunksOfAnySizeRenderThePixelsAndCaptionsOfThePairsInMemory(int chunkImages)
+    {
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("mode-chunks").FullName, "images");
+        try
+        {
+            var memory = SyntheticWeb.GeneratePairs(Small);
+            var reports = new List<int>();
+            IReadOnlyList<Pair> pairs;
+            using (var writer = new ImageSetWriter(folder, Small.ImageSize, Small.ImageSize))
+            {
+                pairs = SyntheticWeb.GeneratePairs(Small, writer, new SynchronousProgress(reports), chunkBytes: chunkImages * SmallImageBytes);
+                writer.Commit();
+            }
+            using var images = ImageSet.Open(folder);
+            Assert.Equal(ImageSetBytes.Pixels(memory.Images), ImageSetBytes.Pixels(images));
+            Assert.Equal(memory.Pairs, pairs);
+            Assert.Equal(Small.Pairs, reports.Max()); // counted over all chunks, not per chunk
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AStoppedRenderingWritesNoImages()
+    {
+        string root = Directory.CreateTempSubdirectory("mode-stop").FullName, folder = Path.Combine(root, "images");
+        try
+        {
+            using (var stop = new CancellationTokenSource())
+            using (var writer = new ImageSetWriter(folder, Small.ImageSize, Small.ImageSize))
+            {
+                var stopAtAThird = new SynchronousProgress([], done => { if (done >= Small.Pairs / 3) stop.Cancel(); });
+                Assert.ThrowsAny<OperationCanceledException>(() =>
+                    SyntheticWeb.GeneratePairs(Small, writer, stopAtAThird, stop.Token, chunkBytes: 10 * SmallImageBytes));
+                Assert.InRange(writer.Count, 1, Small.Pairs / 2); // later chunks never started
+            }
+            Assert.Empty(Directory.GetFileSystemEntries(root)); // no set, no temporary folder
+
+            var run = new RunLayout(Path.Combine(root, "run"));
+            Assert.ThrowsAny<OperationCanceledException>(() => IngestStage.Run(run, Small, TextWriter.Null, new CancellationToken(canceled: true)));
+            Assert.False(Directory.Exists(run.Images));
+            Assert.False(File.Exists(run.Pairs));
+            Assert.False(IngestStage.Stage.IsDone(run));
+            string pairsFolder = Path.GetDirectoryName(run.Images)!;
+            Assert.True(!Directory.Exists(pairsFolder) || Directory.GetFileSystemEntries(pairsFolder).Length == 0);
+            IngestStage.Run(run, Small, TextWriter.Null); // a rerun renders it all
+            using var images = ImageSet.Open(run.Images);
+            Assert.Equal(ImageSetBytes.Pixels(SyntheticWeb.GeneratePairs(Small).Images), ImageSetBytes.Pixels(images));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
@@ -179,8 +273,12 @@ public sealed class SyntheticWebTests : IClassFixture<DejaVuFonts>
         }
     }
 
-    sealed class SynchronousProgress(List<int> reports) : IProgress<int>
+    sealed class SynchronousProgress(List<int> reports, Action<int>? then = null) : IProgress<int>
     {
-        public void Report(int value) { lock (reports) reports.Add(value); }
+        public void Report(int value)
+        {
+            lock (reports) reports.Add(value);
+            then?.Invoke(value);
+        }
     }
 }

@@ -27,7 +27,7 @@ public static class RunFlags
     };
 
     /// <summary>
-    /// The data flags: the built-in dataset's, or a --source with its own; <c>--image-size</c> applies to either.
+    /// The data flags: the built-in dataset's, or a --source with its own; <c>--image-size</c> and <c>--shard-bytes</c> apply to either.
     /// <c>--allow-outside-paths</c> applies to a --source, and, when the command also <paramref name="evaluates"/>, to task folders.
     /// </summary>
     public static void AddData(Command command, bool evaluates = false)
@@ -84,6 +84,7 @@ public static class RunFlags
         {
             var source = StageFlags.SourceOnly.Apply(p, StageFlags.Source.Apply(p, new SourceOptions()));
             if (StageFlags.DataImageSize.Given(p)) source = source with { ImageSize = p.GetValue(StageFlags.DataImageSize.Typed) };
+            if (StageFlags.ShardBytes.Given(p)) source = source with { ShardBytes = p.GetValue(StageFlags.ShardBytes.Typed) };
             o = o with { Source = source };
         }
         if (p.GetValue(Seed) is int seed) o = o.WithSeed(seed);

@@ -20,7 +20,10 @@ public static class StageFlags
         nameof(SyntheticWebOptions.NoiseShare), o => o.NoiseShare, (o, v) => o with { NoiseShare = v });
     public static readonly Flag<SyntheticWebOptions, int> DataImageSize = new("--image-size", "Side of the square images, in pixels",
         nameof(SyntheticWebOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
-    public static FlagSet<SyntheticWebOptions> Data { get; } = new(Pairs, Noise, DataImageSize);
+    /// <summary>Applies to either source of pairs, as <c>--image-size</c>: <see cref="RunFlags.Options"/> copies it into a --source's record.</summary>
+    public static readonly Flag<SyntheticWebOptions, long> ShardBytes = new("--shard-bytes", "Bytes of pixels per image shard file, pairs/images/NNNNN.npy (at least one image)",
+        nameof(SyntheticWebOptions.ShardBytes), o => o.ShardBytes, (o, v) => o with { ShardBytes = v });
+    public static FlagSet<SyntheticWebOptions> Data { get; } = new(Pairs, Noise, DataImageSize, ShardBytes);
 
     public static readonly Flag<SourceOptions, string> Source = new("--source",
         "Your data instead of the built-in dataset: WebDataset shards (data/{00000..00099}.tar), a CSV/TSV/Parquet manifest, or a folder of images with .txt captions",
@@ -38,10 +41,8 @@ public static class StageFlags
     /// <summary>The source's own image size flag: <c>--image-size</c> sets both records, whichever the run ingests.</summary>
     public static readonly Flag<SourceOptions, int> SourceImageSize = new("--image-size", "Side of the square images, in pixels",
         nameof(SourceOptions.ImageSize), o => o.ImageSize, (o, v) => o with { ImageSize = v });
-    public static readonly Flag<SourceOptions, long> ShardBytes = new("--shard-bytes", "Bytes of pixels per image shard, pairs/images/NNNNN.npy",
-        nameof(SourceOptions.ShardBytes), o => o.ShardBytes, (o, v) => o with { ShardBytes = v });
     /// <summary>The flags only a --source applies; <c>--image-size</c> is declared by <see cref="Data"/>.</summary>
-    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut, Pixels, ShardBytes);
+    public static FlagSet<SourceOptions> SourceOnly { get; } = new(Format, MaxPairs, HeldOut, Pixels);
 
     public static readonly Flag<EmbedOptions, string> Encoder = new("--encoder",
         "Caption encoder: all-MiniLM-L6-v2, arctic-embed-xs, or a folder with model.onnx, vocab.txt, encoder.json",

@@ -20,6 +20,13 @@ public sealed class ImageSetWriter : IDisposable
     /// </summary>
     public const long DefaultShardBytes = 1L << 30;
 
+    /// <summary>
+    /// Bytes of pixels a producer prepares at once before handing them to <see cref="AddImages"/> (the built-in dataset's
+    /// renderer, the Fashion-MNIST import): 64 MiB is 21,845 images at 32 px or 445 at 224 px, enough for every core to work
+    /// on many, small beside a shard.
+    /// </summary>
+    public const long ChunkBytes = 64L << 20;
+
     /// <summary>Bytes of every shard's .npy header: room for any count, so the count is written last in place.</summary>
     const int HeaderBytes = 128;
 
@@ -128,6 +135,13 @@ public sealed class ImageSetWriter : IDisposable
         catch (IOException) { } // its bytes are dropped with it
         _shard = null;
         if (_shardTemp is not null) File.Delete(_shardTemp);
+    }
+
+    /// <summary>Several images, one after another (a whole number of <see cref="ImageBytes"/>), as <see cref="Add"/> one at a time.</summary>
+    public void AddImages(ReadOnlySpan<byte> rgb)
+    {
+        if (rgb.Length % ImageBytes != 0) throw new ArgumentException($"images are {ImageBytes} bytes each ({Height}x{Width}x{ImageSet.Channels}), {rgb.Length} bytes are not a whole number of them", nameof(rgb));
+        for (int at = 0; at < rgb.Length; at += ImageBytes) Add(rgb.Slice(at, ImageBytes));
     }
 
     /// <summary>Writes the true count into the open shard's header, flushes it to disk and renames it into place.</summary>

@@ -75,6 +75,32 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         Assert.Equal(("list.csv", MoDE.Data.Ingest.SourceFormat.Csv, 24, 9, 3), (source.Source, source.Format, source.ImageSize, source.MaxPairs, source.Seed));
     }
 
+    [Fact]
+    public void Shard_bytes_reach_the_built_in_and_the_source_records()
+    {
+        RunOptions Options(params string[] args)
+        {
+            var parse = ModeCli.Create(CancellationToken.None).Parse(args);
+            Assert.Empty(parse.Errors);
+            return RunFlags.Options(parse);
+        }
+        Assert.Equal(4096, Options("ingest", "--shard-bytes", "4096").Data.ShardBytes);
+        Assert.Equal(5000, Options("run", "--source", "list.csv", "--shard-bytes", "5000").Source!.ShardBytes);
+        Assert.Equal(new MoDE.Data.Ingest.SourceOptions().ShardBytes, Options("ingest", "--source", "list.csv").Source!.ShardBytes);
+        Assert.Equal(new SyntheticWebOptions().ShardBytes, Options("ingest").Data.ShardBytes);
+    }
+
+    [Fact]
+    public void An_ingest_cuts_its_images_into_shards_of_the_bytes_given()
+    {
+        string run = Path.Combine(folder, "shards");
+        var ingest = Mode("ingest", "--run", run, "--pairs", "45", "--image-size", "8", "--shard-bytes", $"{10 * 8 * 8 * 3}");
+        Assert.True(ingest.Code == 0, ingest.Error);
+        var shards = Directory.GetFiles(Path.Combine(run, "pairs", "images")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(5, shards.Count); // 10 + 10 + 10 + 10 + 5
+        Assert.Equal([10, 10, 10, 10, 5], shards.Select(s => MoDE.Storage.Npy.ReadHeader(s).Shape[0]));
+    }
+
     [Theory]
     [InlineData("--format", "run", "--format", "Csv")]
     [InlineData("--max-pairs", "ingest", "--max-pairs", "5")]
@@ -106,6 +132,8 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("--seed-share", "run", "--seed-share", "1.5")]
     [InlineData("--noise", "ingest", "--noise", "2")]
     [InlineData("--pairs", "import", "fashion-mnist", "--pairs", "-1")]
+    [InlineData("--shard-bytes", "ingest", "--shard-bytes", "3071")] // under one 32 px image
+    [InlineData("--shard-bytes", "run", "--source", "x.csv", "--image-size", "16", "--shard-bytes", "767")]
     [Trait("Hostile", "class6")]
     public void Bad_values_name_the_flag_as_typed_and_stop_before_the_first_stage(string flag, params string[] args)
     {

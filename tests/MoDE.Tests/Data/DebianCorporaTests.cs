@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
 using MoDE.Data.Import;
 using MoDE.Data.Ingest;
 using MoDE.Data;
 using MoDE.Storage;
+using SkiaSharp;
 
 namespace MoDE.Tests.Data;
 
@@ -23,6 +25,43 @@ public class DebianCorporaTests(DebianCorpora corpora) : IClassFixture<DebianCor
         Assert.Equal(500, pairs.Count);
         Assert.All(pairs.Pairs, p => Assert.Contains(p.Label!, p.Caption));
         Assert.True(File.Exists(run.Done(IngestStage.Stage.Name)));
+    }
+
+    [Fact]
+    public void FashionMnistPairsAreDecodedAChunkAtATimeInFileOrder()
+    {
+        corpora.Require();
+        int perChunk = (int)(ImageSetWriter.ChunkBytes / (32 * 32 * ImageSet.Channels)), count = perChunk + 10; // a second chunk of 10
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("mode-fmnist-chunks").FullName, "images");
+        try
+        {
+            IReadOnlyList<Pair> pairs;
+            using (var writer = new ImageSetWriter(folder, 32, 32))
+            {
+                pairs = FashionMnist.Pairs(FashionMnist.DefaultRoot, writer, seed: 1, limit: count);
+                writer.Commit();
+            }
+            using var images = ImageSet.Open(folder);
+            Assert.Equal((count, count), (pairs.Count, images.Count));
+            // Each image as decoded alone from the IDX file: the chunk boundaries neither move nor change an image.
+            var (pixels, _, rows, columns) = IdxFile.ReadImages(Path.Combine(FashionMnist.DefaultRoot, "train-images-idx3-ubyte.gz"));
+            var labels = IdxFile.ReadLabels(Path.Combine(FashionMnist.DefaultRoot, "train-labels-idx1-ubyte.gz"));
+            var decoder = new ImageDecoder(32, long.MaxValue, ImageBackground.Black);
+            using var bitmap = new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque));
+            foreach (int i in new[] { 0, perChunk - 1, perChunk, count - 1 })
+            {
+                Marshal.Copy(pixels, i * rows * columns, bitmap.GetPixels(), rows * columns);
+                bitmap.NotifyPixelsChanged();
+                var expected = new byte[decoder.ImageBytes];
+                decoder.Fit(bitmap, expected);
+                Assert.Equal(expected, images.Image(i).ToArray());
+                Assert.Equal(FashionMnist.Classes[labels[i]], pairs[i].Label);
+            }
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
     }
 
     [Fact]

@@ -51,23 +51,33 @@ public static class FashionMnist
     /// <summary>The test split as a zero-shot task.</summary>
     public static ZeroShotTask Task(string root, int imageSize, CancellationToken stop = default)
     {
-        var (images, labels) = Split(root, "t10k", imageSize, limit: 0, stop);
-        return new ZeroShotTask(TaskName, Classes, Templates, images, labels);
+        using var pixels = new MemoryStream();
+        var labels = Split(root, "t10k", imageSize, limit: 0, chunk => pixels.Write(chunk), stop);
+        return new ZeroShotTask(TaskName, Classes, Templates, new ImageSet(labels.Length, imageSize, imageSize, pixels.ToArray()), labels);
     }
 
-    /// <summary>The training split (its first <paramref name="limit"/> images, 0 = all) as captioned pairs; ids are <c>fashion-mnist/train/INDEX</c>.</summary>
-    public static PairSet Pairs(string root, int imageSize, int seed, int limit, CancellationToken stop = default)
+    /// <summary>
+    /// The training split (its first <paramref name="limit"/> images, 0 = all) as captioned pairs, their images written to
+    /// <paramref name="images"/> (square, of the image size wanted) a chunk at a time as they are decoded; ids are
+    /// <c>fashion-mnist/train/INDEX</c>.
+    /// </summary>
+    public static IReadOnlyList<Pair> Pairs(string root, ImageSetWriter images, int seed, int limit, CancellationToken stop = default)
     {
-        var (images, labels) = Split(root, "train", imageSize, limit, stop);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Height != images.Width) throw new ArgumentException($"Fashion-MNIST images are square, the writer takes {images.Height}x{images.Width}", nameof(images));
+        var labels = Split(root, "train", images.Height, limit, images.AddImages, stop);
         var random = new Random(seed);
-        var pairs = labels.Select((label, i) => new Pair(
+        return [.. labels.Select((label, i) => new Pair(
             $"{TaskName}/train/{i:D5}",
             CaptionTemplates[random.Next(CaptionTemplates.Length)].Replace("{}", Classes[label]),
-            Domain: TaskName, Label: Classes[label])).ToList();
-        return new PairSet(pairs, images);
+            Domain: TaskName, Label: Classes[label]))];
     }
 
-    static (ImageSet Images, int[] Labels) Split(string root, string split, int imageSize, int limit, CancellationToken stop)
+    /// <summary>
+    /// Decodes a split's images, <see cref="ImageSetWriter.ChunkBytes"/> of pixels at a time, handing each chunk (its images
+    /// one after another, in file order) to <paramref name="write"/>; returns the labels.
+    /// </summary>
+    static int[] Split(string root, string split, int imageSize, int limit, Action<ReadOnlySpan<byte>> write, CancellationToken stop)
     {
         string imagesPath = File(root, split, "images-idx3"), labelsPath = File(root, split, "labels-idx1");
         if (!System.IO.File.Exists(imagesPath))
@@ -79,16 +89,21 @@ public static class FashionMnist
         if (bad >= 0) throw new InvalidDataException($"{labelsPath}: record {bad} has label {labels[bad]}, outside 0..{Classes.Length - 1}");
         if (limit > 0) count = Math.Min(count, limit);
         var decoder = new ImageDecoder(imageSize, long.MaxValue, ImageBackground.Black);
-        var rgb = new byte[(long)count * decoder.ImageBytes];
-        int source = rows * columns;
-        Parallel.For(0, count, new ParallelOptions { CancellationToken = stop }, () => new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque)), (i, _, bitmap) =>
+        int source = rows * columns, chunk = (int)Math.Clamp(ImageSetWriter.ChunkBytes / decoder.ImageBytes, 1, count);
+        var rgb = new byte[(long)chunk * decoder.ImageBytes];
+        for (int first = 0; first < count; first += chunk)
         {
-            Marshal.Copy(pixels, i * source, bitmap.GetPixels(), source);
-            bitmap.NotifyPixelsChanged();
-            decoder.Fit(bitmap, rgb.AsSpan(i * decoder.ImageBytes, decoder.ImageBytes));
-            return bitmap;
-        }, bitmap => bitmap.Dispose());
-        return (new ImageSet(count, imageSize, imageSize, rgb), labels.Take(count).Select(l => (int)l).ToArray());
+            int images = Math.Min(chunk, count - first);
+            Parallel.For(0, images, new ParallelOptions { CancellationToken = stop }, () => new SKBitmap(new SKImageInfo(columns, rows, SKColorType.Gray8, SKAlphaType.Opaque)), (i, _, bitmap) =>
+            {
+                Marshal.Copy(pixels, (first + i) * source, bitmap.GetPixels(), source);
+                bitmap.NotifyPixelsChanged();
+                decoder.Fit(bitmap, rgb.AsSpan(i * decoder.ImageBytes, decoder.ImageBytes));
+                return bitmap;
+            }, bitmap => bitmap.Dispose());
+            write(rgb.AsSpan(0, images * decoder.ImageBytes));
+        }
+        return [.. labels.Take(count).Select(l => (int)l)];
     }
 
     /// <summary>
@@ -106,8 +121,13 @@ public static class FashionMnist
         log.WriteLine($"import fashion-mnist: zero-shot task of {task.Images.Count} test images, {task.Classes.Count} classes, {task.Templates.Count} templates -> {run.Task(TaskName)}");
         if (options.TaskOnly) return;
         if (IngestStage.Stage.IsDoneWith(run, options)) { log.WriteLine("import fashion-mnist: pairs done already, skipped"); return; }
-        var pairs = Pairs(options.Root, options.ImageSize, options.Seed, options.Pairs, stop);
-        PairStore.Save(pairs, run.Pairs, run.Images);
+        IReadOnlyList<Pair> pairs;
+        using (var writer = new ImageSetWriter(run.Images, options.ImageSize, options.ImageSize))
+        {
+            pairs = Pairs(options.Root, writer, options.Seed, options.Pairs, stop);
+            writer.Commit();
+        }
+        PairStore.SaveCaptions(pairs, run.Pairs);
         var report = new IngestReport { Source = options.Root, Format = "fashion-mnist", ImageSize = options.ImageSize, Files = 4, Kept = pairs.Count, Decoded = pairs.Count + task.Images.Count, Threads = Environment.ProcessorCount };
         report.DecodeSeconds = report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
         report.Save(run.IngestReport);

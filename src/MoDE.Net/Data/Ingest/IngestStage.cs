@@ -18,8 +18,9 @@ public static class IngestStage
     /// <summary>The pairs and the zero-shot tasks; the first stage, needing nothing.</summary>
     public static readonly Stage Stage = new("ingest", [], run => [run.Pairs, run.Images, run.TasksFolder]);
 
-    /// <summary>The built-in dataset; <paramref name="stop"/> ends the rendering at its next image, before anything is
-    /// written (a rerun renders again: every image is a function of the seed and its index).</summary>
+    /// <summary>The built-in dataset, its images written as they are rendered (<see cref="ImageSetWriter.ChunkBytes"/> at a time);
+    /// <paramref name="stop"/> ends the rendering at its next image, before anything is committed (a rerun renders again:
+    /// every image is a function of the seed and its index).</summary>
     public static void Run(RunLayout run, SyntheticWebOptions options, TextWriter log, CancellationToken stop = default)
     {
         options.Validate();
@@ -27,13 +28,20 @@ public static class IngestStage
         if (hold is null) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new ConsoleProgress("ingest", options.Pairs, log);
-        var pairs = SyntheticWeb.GeneratePairs(options, new Progress<int>(done => progress.Report(done)), stop);
-        var tasks = SyntheticWeb.GenerateTasks(options, stop);
-        PairStore.Save(pairs, run.Pairs, run.Images);
-        SyntheticWeb.RenderContactSheet(pairs, run.Preview, perClass: 8);
+        IReadOnlyList<Pair> pairs;
+        IReadOnlyList<ZeroShotTask> tasks;
+        using (var writer = new ImageSetWriter(run.Images, options.ImageSize, options.ImageSize, options.ShardBytes))
+        {
+            pairs = SyntheticWeb.GeneratePairs(options, writer, new Progress<int>(done => progress.Report(done)), stop);
+            tasks = SyntheticWeb.GenerateTasks(options, stop);
+            writer.Commit();
+        }
+        PairStore.SaveCaptions(pairs, run.Pairs);
+        using (var images = ImageSet.Open(run.Images))
+            SyntheticWeb.RenderContactSheet(pairs.Select(p => p.Label), images, run.Preview, perClass: 8);
         foreach (var task in tasks) TaskStore.Save(task, run.Task(task.Name));
         Stage.Finish(run, options);
-        log.WriteLine($"ingest: {pairs.Count} pairs ({pairs.Pairs.Count(p => p.Noisy)} noisy) and {tasks.Count} zero-shot tasks " +
+        log.WriteLine($"ingest: {pairs.Count} pairs ({pairs.Count(p => p.Noisy)} noisy) and {tasks.Count} zero-shot tasks " +
                       $"({string.Join(", ", tasks.Select(t => $"{t.Name}: {t.Classes.Count} classes"))}) in {clock.Elapsed.TotalSeconds:F1} s");
     }
 

@@ -124,7 +124,8 @@ public sealed record SourceOptions
         if (HeldOut is < 0 or >= 0.5 || double.IsNaN(HeldOut)) throw new ArgumentOutOfRangeException(nameof(HeldOut), HeldOut, "must be 0 (none) or a share below 0.5");
         if (HeldOutMin < 2) throw new ArgumentOutOfRangeException(nameof(HeldOutMin), HeldOutMin, "must be at least 2 (retrieval among one image is no test)");
         if (HeldOutMax < HeldOutMin) throw new ArgumentOutOfRangeException(nameof(HeldOutMax), HeldOutMax, $"must be at least {nameof(HeldOutMin)} ({HeldOutMin})");
-        if (ShardBytes < 1) throw new ArgumentOutOfRangeException(nameof(ShardBytes), ShardBytes, "must be at least 1 (a shard then holds one image)");
+        if (ShardBytes < (long)ImageSize * ImageSize * ImageSet.Channels)
+            throw new ArgumentOutOfRangeException(nameof(ShardBytes), ShardBytes, $"a shard must hold at least one image ({ImageSize * ImageSize * ImageSet.Channels} bytes at {ImageSize}x{ImageSize})");
         if (!Enum.IsDefined(Pixels)) throw new ArgumentOutOfRangeException(nameof(Pixels), Pixels, "must be Auto, Stored or Source");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
     }

@@ -10,22 +10,26 @@ internal static class ContactSheet
 {
     const int Scale = 2, Gap = 2, LabelWidth = 130;
 
-    public static void Write(PairSet pairs, string pngPath, int perClass, IReadOnlyList<string> knownOrder)
+    /// <param name="labels">Image i's label (null: unlabelled), in image order, read once.</param>
+    public static void Write(IEnumerable<string?> labels, ImageSet images, string pngPath, int perClass, IReadOnlyList<string> knownOrder)
     {
-        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
         var rows = new Dictionary<string, List<int>>();
-        for (int i = 0; i < pairs.Count; i++)
+        int i = 0;
+        foreach (string? name in labels)
         {
-            string label = pairs.Pairs[i].Label ?? "(unlabelled)";
+            if (i == images.Count) throw new ArgumentException($"more labels than the {images.Count} images", nameof(labels));
+            string label = name ?? "(unlabelled)";
             if (!rows.TryGetValue(label, out var row)) rows[label] = row = [];
             if (row.Count < perClass) row.Add(i);
+            i++;
         }
         var order = rows.Keys
             .OrderBy(l => knownOrder.IndexOf(l) is int k and >= 0 ? k : int.MaxValue)
             .ToList(); // OrderBy is stable: unknown labels keep the order they first appear in
 
-        var images = pairs.Images;
         int cellW = images.Width * Scale + Gap, cellH = images.Height * Scale + Gap;
         int width = LabelWidth + perClass * cellW, height = Math.Max(1, order.Count) * cellH;
         var rgba = new byte[width * height * 4];

@@ -20,15 +20,38 @@ internal sealed class Rasterizer : IDisposable
         canvas = new SKCanvas(bitmap);
     }
 
-    public static void RenderAll(int count, int size, byte[] pixels, Action<int, SKCanvas> draw, IProgress<int>? progress, CancellationToken stop = default)
+    public static void RenderAll(int count, int size, byte[] pixels, Action<int, SKCanvas> draw, IProgress<int>? progress, CancellationToken stop = default) =>
+        Render(0, count, count, size, pixels, draw, progress, stop);
+
+    /// <summary>
+    /// Renders items 0..<paramref name="count"/> in chunks of at most <paramref name="chunkImages"/> into one reused buffer,
+    /// handing each chunk's pixels (its images one after another) to <paramref name="write"/>, in item order: the same
+    /// pixels as <see cref="RenderAll"/> with no more than one chunk in memory.
+    /// </summary>
+    public static void RenderInChunks(int count, int size, int chunkImages, Action<int, SKCanvas> draw, Action<ReadOnlySpan<byte>> write,
+        IProgress<int>? progress, CancellationToken stop = default)
     {
-        int imageBytes = size * size * ImageSet.Channels, done = 0;
-        int reportEvery = Math.Max(1, count / 100);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkImages, 1);
+        int imageBytes = size * size * ImageSet.Channels;
+        var buffer = new byte[(long)Math.Min(count, chunkImages) * imageBytes];
+        for (int first = 0; first < count; first += chunkImages)
+        {
+            int images = Math.Min(chunkImages, count - first);
+            Render(first, images, count, size, buffer, draw, progress, stop);
+            write(buffer.AsSpan(0, images * imageBytes));
+        }
+    }
+
+    /// <summary>Items <paramref name="first"/>.. into <paramref name="pixels"/> from its start; progress counts over all <paramref name="total"/> items.</summary>
+    static void Render(int first, int count, int total, int size, byte[] pixels, Action<int, SKCanvas> draw, IProgress<int>? progress, CancellationToken stop)
+    {
+        int imageBytes = size * size * ImageSet.Channels, done = first;
+        int reportEvery = Math.Max(1, total / 100);
         Parallel.For(0, count, new ParallelOptions { CancellationToken = stop }, () => new Rasterizer(size), (i, _, rasterizer) =>
         {
-            rasterizer.Render(i, draw, pixels.AsSpan(i * imageBytes, imageBytes));
+            rasterizer.Render(first + i, draw, pixels.AsSpan(i * imageBytes, imageBytes));
             int finished = Interlocked.Increment(ref done);
-            if (progress is not null && (finished % reportEvery == 0 || finished == count)) progress.Report(finished);
+            if (progress is not null && (finished % reportEvery == 0 || finished == total)) progress.Report(finished);
             return rasterizer;
         }, rasterizer => rasterizer.Dispose());
     }

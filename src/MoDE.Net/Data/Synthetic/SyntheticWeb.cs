@@ -20,17 +20,47 @@ public static class SyntheticWeb
     public static IReadOnlyList<string> AllTemplates { get; } =
         ["a photo of a {}.", "a picture of a {}.", "an image of a {}.", "a drawing of a {}.", "a low resolution photo of a {}.", "a small image of a {}."];
 
-    /// <summary>Training pairs; pair i is image i, its id "syn-000123". <paramref name="progress"/> receives pairs done;
+    /// <summary>Training pairs in memory; pair i is image i, its id "syn-000123". <paramref name="progress"/> receives pairs done;
     /// <paramref name="stop"/> ends the rendering at its next image.</summary>
     public static PairSet GeneratePairs(SyntheticWebOptions options, IProgress<int>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        long bytes = (long)options.Pairs * options.ImageSize * options.ImageSize * ImageSet.Channels;
+        if (bytes > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(options.Pairs), options.Pairs, $"{options.Pairs} images of {options.ImageSize}x{options.ImageSize} do not fit in one array; write them with an ImageSetWriter");
+        var pixels = new byte[bytes];
+        var pairs = Pairs(options, draw => Rasterizer.RenderAll(options.Pairs, options.ImageSize, pixels, draw, progress, stop));
+        return new PairSet(pairs, new ImageSet(options.Pairs, options.ImageSize, options.ImageSize, pixels));
+    }
+
+    /// <summary>
+    /// The same pairs with their images written to <paramref name="images"/> (of the options' image size) as they are
+    /// rendered, at most <paramref name="chunkBytes"/> of pixels at a time (at least one image), so the count is bounded by
+    /// the disk, not by memory; the captions stay in memory. <paramref name="stop"/> ends the rendering at its next image.
+    /// </summary>
+    public static IReadOnlyList<Pair> GeneratePairs(SyntheticWebOptions options, ImageSetWriter images, IProgress<int>? progress = null,
+        CancellationToken stop = default, long chunkBytes = ImageSetWriter.ChunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(images);
+        options.Validate();
+        if (images.Height != options.ImageSize || images.Width != options.ImageSize)
+            throw new ArgumentException($"the writer takes {images.Height}x{images.Width} images, the options render {options.ImageSize}x{options.ImageSize}", nameof(images));
+        int chunkImages = (int)Math.Clamp(chunkBytes / images.ImageBytes, 1, options.Pairs);
+        return Pairs(options, draw => Rasterizer.RenderInChunks(options.Pairs, options.ImageSize, chunkImages, draw, images.AddImages, progress, stop));
+    }
+
+    /// <summary>
+    /// Draws image i with <paramref name="render"/> (which calls the drawing once for every index), its class uniform over
+    /// all classes and its clean caption from the same stream; then adds the noise.
+    /// </summary>
+    static Pair[] Pairs(SyntheticWebOptions options, Action<Action<int, SkiaSharp.SKCanvas>> render)
+    {
         int count = options.Pairs;
-        var pixels = new byte[(long)count * options.ImageSize * options.ImageSize * ImageSet.Channels];
         var classes = new int[count];
         var captions = new string[count];
-        Rasterizer.RenderAll(count, options.ImageSize, pixels, (i, canvas) =>
+        render((i, canvas) =>
         {
             var rng = ItemRandom.For(options.Seed, ItemRandom.Purpose.TrainImage, i);
             int c = rng.Next(AllClasses.Length); // uniform over all classes, whatever the domain sizes
@@ -38,7 +68,7 @@ public static class SyntheticWeb
             var look = domain.Draw(canvas, local, rng);
             classes[i] = c;
             captions[i] = AltText.Finish(domain.Caption(local, look, rng), rng);
-        }, progress, stop);
+        });
 
         // Noise after all clean captions exist, so a noisy pair can borrow another image's caption.
         var pairs = new Pair[count];
@@ -52,7 +82,7 @@ public static class SyntheticWeb
             var (domain, local) = AllClasses[classes[i]];
             pairs[i] = new Pair(PairId(i), caption, domain.Name, domain.Classes[local].Name, noisy);
         }
-        return new PairSet(pairs, new ImageSet(count, options.ImageSize, options.ImageSize, pixels));
+        return pairs;
     }
 
     public static string PairId(int index) => $"syn-{index:D6}";
@@ -95,5 +125,9 @@ public static class SyntheticWeb
     /// the first <paramref name="perClass"/> images of each, shown twice their size. Written atomically.
     /// </summary>
     public static void RenderContactSheet(PairSet pairs, string pngPath, int perClass = 10) =>
-        ContactSheet.Write(pairs, pngPath, perClass, AllClasses.Select(x => x.Domain.Classes[x.Class].Name).ToList());
+        RenderContactSheet(pairs.Pairs.Select(p => p.Label), pairs.Images, pngPath, perClass);
+
+    /// <summary>The same sheet from each image's label, in image order, read once (a written set streamed from disk).</summary>
+    public static void RenderContactSheet(IEnumerable<string?> labels, ImageSet images, string pngPath, int perClass = 10) =>
+        ContactSheet.Write(labels, images, pngPath, perClass, AllClasses.Select(x => x.Domain.Classes[x.Class].Name).ToList());
 }

@@ -23,6 +23,14 @@ public sealed record SyntheticWebOptions
     /// <summary>Drives every random choice; evaluation images use a stream derived from it, different from training.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Bytes of pixels per image shard, <c>pairs/images/NNNNN.npy</c> (<see cref="ImageSetWriter.DefaultShardBytes"/>: about 1 GiB,
+    /// why there). Only how the images are cut into files, not which pairs there are: not part of the stage's identity, so a
+    /// finished ingest is not redone for another value and stage markers written before the option existed still match.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long ShardBytes { get; init; } = ImageSetWriter.DefaultShardBytes;
+
     public void Validate()
     {
         if (Pairs < 1)
@@ -33,7 +41,7 @@ public sealed record SyntheticWebOptions
             throw new ArgumentOutOfRangeException(nameof(NoiseShare), NoiseShare, "noise share must be between 0 and 1");
         if (EvalImagesPerClass < 1)
             throw new ArgumentOutOfRangeException(nameof(EvalImagesPerClass), EvalImagesPerClass, "need at least one evaluation image per class");
-        if ((long)Pairs * ImageSize * ImageSize * ImageSet.Channels > Array.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(Pairs), Pairs, $"{Pairs} images of {ImageSize}x{ImageSize} do not fit in one array");
+        if (ShardBytes < (long)ImageSize * ImageSize * ImageSet.Channels)
+            throw new ArgumentOutOfRangeException(nameof(ShardBytes), ShardBytes, $"a shard must hold at least one image ({ImageSize * ImageSize * ImageSet.Channels} bytes at {ImageSize}x{ImageSize})");
     }
 }
