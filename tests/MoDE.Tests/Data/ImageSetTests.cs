@@ -99,6 +99,7 @@ public class ImageSetTests
             Assert.True(set.Image(Far).SequenceEqual(image));
             Assert.True(set.Image(Far - 1).IndexOfAnyExcept((byte)0) < 0);
             Assert.True(set.Image(Far + 1).IndexOfAnyExcept((byte)0) < 0);
+            Assert.Equal(image, Copy(set, [(int)Far])); // the loader's positioned read, at a file offset past 2^31 in the set
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
