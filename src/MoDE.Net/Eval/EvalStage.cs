@@ -64,8 +64,9 @@ public static class EvalStage
         return state.Model.Config.Vision.ImageSize;
     }
 
-    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. <paramref name="stop"/> is
-    /// honoured between tasks and between models.</summary>
+    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. Each model is loaded once and
+    /// leaves its <see cref="TaskFeatures"/> of every task (d floats per image, class and caption), which <see cref="Score"/>
+    /// measures. <paramref name="stop"/> is honoured between models, tasks and blocks of images.</summary>
     public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log, CancellationToken stop = default)
     {
         Stage.Require(run);
@@ -152,10 +153,7 @@ public static class EvalStage
 
         // measured[task][method]
         var measured = tasks.Select((task, t) =>
-        {
-            stop.ThrowIfCancellationRequested();
-            return ScoreBlocks.Measure(task, features.Select(m => m[t]).ToList(), scored.Select(m => m.Sides(t)).ToList(), blockValues);
-        }).ToList();
+            ScoreBlocks.Measure(task, features.Select(m => m[t]).ToList(), scored.Select(m => m.Sides(t)).ToList(), blockValues, stop)).ToList();
         var methods = scored.Select((m, k) => new Results.Method(m.Name, m.Description, tasks.Select((task, t) => measured[t][k][task.Headline]).ToArray())
         {
             Metrics = measured.Select(perMethod => perMethod[k]).ToList(),

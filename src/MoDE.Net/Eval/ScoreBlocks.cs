@@ -22,9 +22,11 @@ public static class ScoreBlocks
     /// <param name="models">Each model's features of <paramref name="task"/>.</param>
     /// <param name="methods">Per method, its image side (classification; image-to-text retrieval) and, when it
     /// differs, its text side (text-to-image retrieval).</param>
+    /// <param name="stop">Honoured between blocks.</param>
     /// <returns>Per method, every metric of the task.</returns>
     public static List<Dictionary<string, double>> Measure(EvalTask task, IReadOnlyList<TaskFeatures> models,
-                                                           IReadOnlyList<(BlockScoring Image, BlockScoring? Text)> methods, int blockValues = DefaultBlockValues)
+                                                           IReadOnlyList<(BlockScoring Image, BlockScoring? Text)> methods, int blockValues = DefaultBlockValues,
+                                                           CancellationToken stop = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockValues, 1, nameof(blockValues));
         int images = task.Images.Count, columns = models[0].Texts.Length;
@@ -51,6 +53,7 @@ public static class ScoreBlocks
         float[] imageBuffer = [], textBuffer = [];
         for (int first = 0; first < images; first += rowsPerBlock)
         {
+            stop.ThrowIfCancellationRequested();
             int rows = Math.Min(rowsPerBlock, images - first), length = rows * columns;
             if (blocks.Length == 0 || imageBuffer.Length != length)
             {
