@@ -13,6 +13,7 @@ using MoDE.Tokenizer;
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
 // or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
 // or: scale-train RUN [STEPS], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
+// or: retrieval-eval before|after|both [IMAGES] (the eval stage's scoring of a retrieval set, 5 captions per image)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -34,12 +35,78 @@ switch (which)
     case "scale-train": MoDE.Bench.CorpusScale.Train(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
     case "scale-eval": MoDE.Bench.CorpusScale.Eval(args[1]); break;
     case "scale-batches": MoDE.Bench.CorpusScale.Batches(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
+    case "retrieval-eval": RetrievalEval(args.Length > 1 ? args[1] : "both", args.Length > 2 ? int.Parse(args[2]) : 5000); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval)"); return 1;
 }
 return 0;
+
+// The eval stage's scoring (EvalStage.Score) of one retrieval set: IMAGES random 32x32 images with 5 seeded captions each
+// (CaptionMix), 4 experts, the single model and the baseline (tiny preset, random init, each its own seed), routed
+// weights per task and per query drawn at random. "before" scores it as the stage did before it streamed (every model's
+// whole [images x captions] matrix, WholeMatrixEvaluation, the tests' reference), "after" block by block (ScoreBlocks),
+// "both" runs the two and checks that every metric of every method is the same. Run "before" and "after" under
+// /usr/bin/time -v for the peak RSS of each; the features (TaskFeatures.Of, the same for both) are timed apart and
+// kept in the temp folder for the next run.
+static void RetrievalEval(string which, int images)
+{
+    const int perImage = 5, experts = 4;
+    var random = new Random(16);
+    var pixels = new byte[images * 32 * 32 * ImageSet.Channels];
+    random.NextBytes(pixels);
+    var captions = CaptionMix.Generate(images * perImage);
+    var task = new MoDE.Eval.RetrievalTask("retrieval", new ImageSet(images, 32, 32, pixels), captions,
+        Enumerable.Range(0, captions.Count).Select(j => j / perImage).ToArray());
+    // The features take minutes on 2 cores and are the same for both ways: computed once, kept in the temp folder.
+    string cache = Path.Combine(Path.GetTempPath(), $"mode-retrieval-eval-{images}");
+    string File(int model, string side) => Path.Combine(cache, $"{model}-{side}.npy");
+    var clock = Stopwatch.StartNew();
+    bool cached = System.IO.File.Exists(File(experts + 1, "texts"));
+    if (!cached)
+    {
+        var tokenizer = CaptionTokenizer.Build(captions, contextLength: 32);
+        Directory.CreateDirectory(cache);
+        for (int m = 0; m < experts + 2; m++)
+        {
+            using var model = new MoDE.Model.Clip(MoDE.Model.ClipConfig.Tiny(tokenizer.VocabSize), seed: m);
+            var f = MoDE.Eval.TaskFeatures.Of(model, tokenizer, task);
+            MoDE.Storage.Npy.Write(File(m, "images"), f.Images.SelectMany(x => x).ToArray(), f.Images.Length, f.Images[0].Length);
+            MoDE.Storage.Npy.Write(File(m, "texts"), f.Texts.SelectMany(x => x).ToArray(), f.Texts.Length, f.Texts[0].Length);
+        }
+    }
+    float[][] Rows(string path) { var (data, rows, columns) = MoDE.Storage.Npy.ReadMatrix(path); return Enumerable.Range(0, rows).Select(r => data[(r * columns)..((r + 1) * columns)]).ToArray(); }
+    var features = Enumerable.Range(0, experts + 2).Select(m => new[] { new MoDE.Eval.TaskFeatures(Rows(File(m, "images")), Rows(File(m, "texts"))) }).ToArray();
+    double featureSeconds = clock.Elapsed.TotalSeconds;
+    double[] Weights() { var w = Enumerable.Range(0, experts).Select(_ => random.NextDouble()).ToArray(); return w.Select(x => x / w.Sum()).ToArray(); }
+    var routings = MoDE.Route.RoutingOptions.All;
+    var taskWeights = routings.Select(_ => new[] { Weights() }).ToArray();
+    var queryWeights = routings.Select(_ => new[] { captions.Select(_ => Weights()).ToArray() }).ToArray();
+    Console.WriteLine($"retrieval-eval {which}: {images} images x {captions.Count} captions, {experts} experts + single + baseline (tiny, d = {features[0][0].Images[0].Length}), " +
+                      $"{routings.Count} routings, {Environment.ProcessorCount} cores; features {(cached ? "read" : "computed")} in {featureSeconds:F1} s ({cache})");
+    MoDE.Eval.Results? before = null, after = null;
+    if (which is "before" or "both")
+    {
+        clock.Restart();
+        before = MoDE.Tests.Eval.WholeMatrixEvaluation.Score([task], features, taskWeights, queryWeights);
+        Console.WriteLine($"  before (whole matrices)   {clock.Elapsed.TotalSeconds,7:F1} s");
+    }
+    if (which is "after" or "both")
+    {
+        clock.Restart();
+        after = MoDE.Eval.EvalStage.Score([task], features, taskWeights, queryWeights);
+        Console.WriteLine($"  after (blocks of images)  {clock.Elapsed.TotalSeconds,7:F1} s");
+    }
+    foreach (var m in (after ?? before)!.Methods)
+        Console.WriteLine($"  {m.Name,-22} " + string.Join("  ", m.Metrics![0].Select(p => $"{p.Key} {100 * p.Value:F2}")));
+    if (before is not null && after is not null)
+    {
+        bool same = before.Methods.Zip(after.Methods).All(p => p.First.Name == p.Second.Name && p.First.Metrics![0].SequenceEqual(p.Second.Metrics![0]));
+        Console.WriteLine(same ? "  every metric of every method identical" : "  METRICS DIFFER");
+    }
+    Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB");
+}
 
 // A training state of an open_clip preset (ViT-B-32: 151M parameters, 1.8 GB with the AdamW moments) saved and
 // loaded in format 4, whose payload carries a length and an XXH3 checksum: the save hashes as it writes, the load adds

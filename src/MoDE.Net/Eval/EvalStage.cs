@@ -64,8 +64,9 @@ public static class EvalStage
         return state.Model.Config.Vision.ImageSize;
     }
 
-    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. <paramref name="stop"/> is
-    /// honoured between tasks and between models.</summary>
+    /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. Each model is loaded once and
+    /// leaves its <see cref="TaskFeatures"/> of every task (d floats per image, class and caption), which <see cref="Score"/>
+    /// measures. <paramref name="stop"/> is honoured between models, tasks and blocks of images.</summary>
     public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log, CancellationToken stop = default)
     {
         Stage.Require(run);
@@ -96,71 +97,74 @@ public static class EvalStage
         // Text-to-image retrieval routes each query on its own (the MoDE paper's retrieval protocol).
         var queryWeights = routings.Select(r => tasks.Select((t, i) => t is RetrievalTask ? ExpertRouter.PerQuery(metadata[i].ClassEmbeddings, clusters, r) : null).ToArray()).ToArray();
 
-        // scores[model][task]: logits [images x classes] or similarities [images x captions];
-        // models 0..n-1 are the experts, then the single model, then the baseline
+        // features[model][task]: models 0..n-1 are the experts, then the single model, then the baseline
         string[] models = [.. RunModels.Of(n).Where(m => m != RunModels.Seed)];
         var progress = new ConsoleProgress("eval", tasks.Count * models.Length, log);
-        var scores = new float[models.Length][][];
+        var features = new TaskFeatures[models.Length][];
         for (int model = 0; model < models.Length; model++)
         {
             using var state = TrainState.Load(run.Model(models[model]), threads);
-            scores[model] = new float[tasks.Count][];
+            features[model] = new TaskFeatures[tasks.Count];
             for (int t = 0; t < tasks.Count; t++)
             {
                 stop.ThrowIfCancellationRequested();
                 if (tasks[t].Images.Height != state.Model.Config.Vision.ImageSize)
                     throw new InvalidDataException($"task {tasks[t].Name}: images are {tasks[t].Images.Height} px, model {models[model]} takes {state.Model.Config.Vision.ImageSize}");
-                scores[model][t] = tasks[t] switch
-                {
-                    ClassificationTask c => ZeroShotClassifier.Logits(state.Model, tokenizer, c.Prompts, c.Images),
-                    RetrievalTask r => RetrievalScorer.Similarities(state.Model, tokenizer, r),
-                    _ => throw new InvalidOperationException(),
-                };
+                features[model][t] = TaskFeatures.Of(state.Model, tokenizer, tasks[t]);
                 progress.Report(model * tasks.Count + t + 1);
             }
         }
+        return Score(tasks, features, taskWeights, queryWeights, stop);
+    }
 
-        Dictionary<string, double> Measure(int t, float[] imageSide, float[] textSide) => tasks[t] switch
+    /// <summary>
+    /// Every method measured on every task (<see cref="ScoreBlocks"/>, block by block of images) from each model's
+    /// <paramref name="features"/>[model][task] (models 0..n-1 the experts, then the single model, then the baseline),
+    /// the routed weights of each routing in <see cref="RoutingOptions.All"/> per task, and per query for retrieval
+    /// tasks (null for the others).
+    /// </summary>
+    public static Results Score(IReadOnlyList<EvalTask> tasks, TaskFeatures[][] features, double[][][] taskWeights, double[][]?[][] queryWeights,
+                                CancellationToken stop = default, int blockValues = ScoreBlocks.DefaultBlockValues)
+    {
+        int n = features.Length - 2;
+        var routings = RoutingOptions.All;
+        static BlockScoring Model(int model) => (scores, _) => scores[model];
+        ArraySegment<float[]> Experts(float[][] scores) => new(scores, 0, n);
+        BlockScoring Weighted(double[] weights) => (scores, buffer) => { Ensemble.Combine(Experts(scores), weights, buffer); return buffer; };
+        var scored = new List<(string Name, string Description, Func<int, (BlockScoring Image, BlockScoring? Text)> Sides)>
         {
-            ClassificationTask c => ClassificationMetrics.Measure(imageSide, c.Labels, c.Prompts.Classes.Count),
-            RetrievalTask r => RetrievalMetrics.Measure(imageSide, textSide, r.Images.Count, r.ImageOfCaption),
-            _ => throw new InvalidOperationException(),
+            ("baseline", $"one model trained from scratch for the seed's and all {n} experts' steps together (equal compute)", _ => (Model(n + 1), null)),
+            ("single", "the seed continued on all data for the experts' steps (the paper's baseline: same schedule as one expert)", _ => (Model(n), null)),
         };
-        float[][] ExpertScores(int t) => Enumerable.Range(0, n).Select(c => scores[c][t]).ToArray();
-        Results.Method Method(string name, string description, Func<int, (float[] ImageSide, float[] TextSide)> combine)
-        {
-            var metrics = Enumerable.Range(0, tasks.Count).Select(t => { var (i, x) = combine(t); return Measure(t, i, x); }).ToList();
-            return new Results.Method(name, description, metrics.Select((m, t) => m[tasks[t].Headline]).ToArray()) { Metrics = metrics };
-        }
-        Results.Method Single(string name, string description, int model) => Method(name, description, t => (scores[model][t], scores[model][t]));
-
-        var methods = new List<Results.Method>
-        {
-            Single("baseline", $"one model trained from scratch for the seed's and all {n} experts' steps together (equal compute)", n + 1),
-            Single("single", "the seed continued on all data for the experts' steps (the paper's baseline: same schedule as one expert)", n),
-        };
-        var experts = Enumerable.Range(0, n).Select(c => Single($"expert {c}", $"data expert {c} alone", c)).ToList();
-        methods.AddRange(experts);
-        methods.Add(Method("uniform", "all experts with equal weight", t => Both(Ensemble.Combine(ExpertScores(t), Ensemble.Uniform(n)))));
-        methods.Add(Method("max", "per image and class (or caption), the highest score over experts", t => Both(Ensemble.Max(ExpertScores(t)))));
-        var best = Enumerable.Range(0, tasks.Count).Select(t => Enumerable.Range(0, n).MaxBy(c => experts[c].Accuracy[t])).ToArray();
-        methods.Add(new Results.Method("oracle", "the best single expert for each task, chosen on the test labels: a bound on what routing could reach, not a fair method",
-            Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Accuracy[t]).ToArray())
-        {
-            Metrics = Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Metrics![t]).ToList(),
-        });
+        scored.AddRange(Enumerable.Range(0, n).Select(c => ($"expert {c}", $"data expert {c} alone", (Func<int, (BlockScoring, BlockScoring?)>)(_ => (Model(c), null)))));
+        scored.Add(("uniform", "all experts with equal weight", _ => (Weighted(Ensemble.Uniform(n)), null)));
+        scored.Add(("max", "per image and class (or caption), the highest score over experts", _ => ((scores, buffer) => { Ensemble.Max(Experts(scores), buffer); return buffer; }, null)));
         for (int r = 0; r < routings.Count; r++)
         {
             var routing = routings[r];
             string formula = routing.Formula == RoutingFormula.Paper ? "the paper's formula (max filter, lambda 0.2)" : "the released code's formula (softmax(score / 8))";
             string centers = routing.Centers == RoutingCenters.Coarse ? "coarse centers" : "fine centers";
             int index = r;
-            methods.Add(Method($"MoDE ({routing.Name})", $"routed ensemble, {formula}, by {centers}; retrieval: the corpus routes image->text, each query routes text->image", t =>
-            {
-                var image = Ensemble.Combine(ExpertScores(t), taskWeights[index][t]);
-                return (image, queryWeights[index][t] is { } perQuery ? Ensemble.CombinePerColumn(ExpertScores(t), perQuery) : image);
-            }));
+            scored.Add(($"MoDE ({routing.Name})", $"routed ensemble, {formula}, by {centers}; retrieval: the corpus routes image->text, each query routes text->image", t =>
+                (Weighted(taskWeights[index][t]), queryWeights[index][t] is { } perQuery
+                    ? (scores, buffer) => { Ensemble.CombinePerColumn(Experts(scores), perQuery, buffer); return buffer; }
+                    : null)));
         }
+
+        // measured[task][method]
+        var measured = tasks.Select((task, t) =>
+            ScoreBlocks.Measure(task, features.Select(m => m[t]).ToList(), scored.Select(m => m.Sides(t)).ToList(), blockValues, stop)).ToList();
+        var methods = scored.Select((m, k) => new Results.Method(m.Name, m.Description, tasks.Select((task, t) => measured[t][k][task.Headline]).ToArray())
+        {
+            Metrics = measured.Select(perMethod => perMethod[k]).ToList(),
+        }).ToList();
+        var experts = methods.GetRange(2, n);
+        var best = Enumerable.Range(0, tasks.Count).Select(t => Enumerable.Range(0, n).MaxBy(c => experts[c].Accuracy[t])).ToArray();
+        methods.Insert(2 + n + 2, new Results.Method("oracle", "the best single expert for each task, chosen on the test labels: a bound on what routing could reach, not a fair method",
+            Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Accuracy[t]).ToArray())
+        {
+            Metrics = Enumerable.Range(0, tasks.Count).Select(t => experts[best[t]].Metrics![t]).ToList(),
+        });
 
         var weights = new Dictionary<string, double[]>();
         for (int t = 0; t < tasks.Count; t++)
@@ -177,6 +181,4 @@ public static class EvalStage
             Headlines = tasks.Select(t => t.Headline).ToList(), TaskSizes = tasks.Select(t => t.TestSize).ToList(),
         };
     }
-
-    static (float[], float[]) Both(float[] scores) => (scores, scores);
 }

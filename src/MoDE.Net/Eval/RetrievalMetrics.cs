@@ -3,7 +3,8 @@ namespace MoDE.Eval;
 /// <summary>
 /// Retrieval metrics from [images x captions] similarity matrices. Image to text, Recall@k: the share of images
 /// with at least one of their captions among their k most similar captions. Text to image, Recall@k: the share of
-/// captions whose image is among their k most similar images. Ties rank the lower index first.
+/// captions whose image is among their k most similar images. Ties rank the lower index first. Counted by
+/// <see cref="RetrievalRanks"/>, which also takes the matrices block by block.
 /// </summary>
 public static class RetrievalMetrics
 {
@@ -21,30 +22,8 @@ public static class RetrievalMetrics
         int captions = imageOfCaption.Length;
         if (imageToText.Length != (long)images * captions || textToImage.Length != imageToText.Length)
             throw new ArgumentException($"similarities must be {images} images x {captions} captions", nameof(imageToText));
-        var metrics = new Dictionary<string, double>();
-        // best rank of any of an image's captions, and the rank of each caption's image
-        var imageRank = new int[images];
-        Array.Fill(imageRank, int.MaxValue);
-        for (int i = 0; i < images; i++)
-        {
-            var row = imageToText.AsSpan(i * captions, captions);
-            for (int j = 0; j < captions; j++)
-                if (imageOfCaption[j] == i) imageRank[i] = Math.Min(imageRank[i], ClassificationMetrics.Rank(row, j));
-        }
-        var textRank = new int[captions];
-        var column = new float[images];
-        for (int j = 0; j < captions; j++)
-        {
-            for (int i = 0; i < images; i++) column[i] = textToImage[i * captions + j];
-            textRank[j] = ClassificationMetrics.Rank(column, imageOfCaption[j]);
-        }
-        var withCaptions = Enumerable.Range(0, images).Where(i => imageRank[i] != int.MaxValue).ToList();
-        foreach (int k in Ks)
-        {
-            metrics[ImageToText(k)] = withCaptions.Count == 0 ? 0 : (double)withCaptions.Count(i => imageRank[i] < k) / withCaptions.Count;
-            metrics[TextToImage(k)] = captions == 0 ? 0 : (double)textRank.Count(r => r < k) / captions;
-        }
-        metrics[MeanRecallAt1] = (metrics[ImageToText(1)] + metrics[TextToImage(1)]) / 2;
-        return metrics;
+        var ranks = new RetrievalRanks(images, imageOfCaption, imageOfCaption.Select((i, j) => textToImage[(long)i * captions + j]).ToArray());
+        ranks.Add(0, imageToText, textToImage);
+        return ranks.Metrics();
     }
 }

@@ -17,21 +17,36 @@ public static class ZeroShotClassifier
         Logits(model, tokenizer, ClassPrompts.Of(task), task.Images);
 
     /// <returns>[images x classes] cosine logits, row after row.</returns>
-    public static float[] Logits(Clip model, CaptionTokenizer tokenizer, ClassPrompts prompts, ImageSet images)
-    {
-        float[][] imageFeatures = model.EncodeImages(images);
-        var classWeights = prompts.Classes.Select((_, c) => ClassEmbedding.FromPrompts(model.EncodeTexts(tokenizer, prompts.Prompts(c).ToList()))).ToArray();
-        return Similarities(imageFeatures, classWeights);
-    }
+    public static float[] Logits(Clip model, CaptionTokenizer tokenizer, ClassPrompts prompts, ImageSet images) =>
+        Similarities(model.EncodeImages(images), ClassWeights(model, tokenizer, prompts));
+
+    /// <summary>Each class's unit text embedding, from its prompts.</summary>
+    public static float[][] ClassWeights(Clip model, CaptionTokenizer tokenizer, ClassPrompts prompts) =>
+        prompts.Classes.Select((_, c) => ClassEmbedding.FromPrompts(model.EncodeTexts(tokenizer, prompts.Prompts(c).ToList()))).ToArray();
 
     /// <summary>Dot products of every row of <paramref name="left"/> with every row of <paramref name="right"/>, row after row.</summary>
     public static float[] Similarities(float[][] left, float[][] right)
     {
         var result = new float[(long)left.Length * right.Length];
-        for (int i = 0; i < left.Length; i++)
-            for (int j = 0; j < right.Length; j++)
-                result[(long)i * right.Length + j] = System.Numerics.Tensors.TensorPrimitives.Dot(left[i], right[j]);
+        Similarities(left, 0, right, result);
         return result;
+    }
+
+    /// <summary>
+    /// The rows <paramref name="firstRow"/>.. of <see cref="Similarities(float[][], float[][])"/> into <paramref name="output"/>,
+    /// as many as it holds: each value the same dot product of the same two arrays, so a block of rows holds the same
+    /// floats as those rows of the whole matrix.
+    /// </summary>
+    public static void Similarities(float[][] left, int firstRow, float[][] right, float[] output)
+    {
+        int columns = right.Length, rows = columns == 0 ? 0 : output.Length / columns;
+        if ((long)rows * columns != output.Length || firstRow < 0 || firstRow + rows > left.Length)
+            throw new ArgumentException($"{output.Length} values are not rows {firstRow}.. of {left.Length} x {columns}", nameof(output));
+        Parallel.For(0, rows, r =>
+        {
+            var row = left[firstRow + r];
+            for (int j = 0; j < columns; j++) output[(long)r * columns + j] = System.Numerics.Tensors.TensorPrimitives.Dot(row, right[j]);
+        });
     }
 
     /// <summary>Share of images whose highest logit is their label.</summary>
