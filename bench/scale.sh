@@ -4,12 +4,13 @@
 #   ingest  `mode ingest --pairs N --image-size 32` (images rendered and written a chunk at a time);
 #   train   `MoDE.Bench scale-train RUN STEPS`: the tiny model's training over every pair, images read from the
 #           mapped shards, then the same steps on an in-memory copy of a subset (the loader before shards), one process;
+#   train-alone  the same, the mapped model alone: the memory of the train stage itself (one model, no reference copy);
 #   eval    `MoDE.Bench scale-eval RUN`: that model's zero-shot classification on the run's built-in tasks.
-# Usage: bench/scale.sh RUN_DIR [ingest] [train] [eval]   (no stage named: all three; PAIRS=1000000 STEPS=200 by default)
+# Usage: bench/scale.sh RUN_DIR [ingest] [train] [train-alone] [eval]   (no stage named: all three; PAIRS=1000000 STEPS=200 by default)
 # The run needs about 3.1 GB of disk per million pairs. Prints one table row per stage; the logs are RUN_DIR.*.log.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-run=$(realpath -m "${1:?usage: bench/scale.sh RUN_DIR [ingest] [train] [eval]}")
+run=$(realpath -m "${1:?usage: bench/scale.sh RUN_DIR [ingest] [train] [train-alone] [eval]}")
 shift
 stages=("${@:-ingest train eval}")
 stages=(${stages[*]})
@@ -40,7 +41,8 @@ for stage in "${stages[@]}"; do
     case $stage in
         ingest) rm -rf "$run"; measure ingest "$mode" ingest --run "$run" --pairs "$pairs" --image-size 32 ;;
         train) measure train "$bench" scale-train "$run" "$steps" ;;
+        train-alone) measure train-alone "$bench" scale-train "$run" "$steps" alone ;;
         eval) measure eval "$bench" scale-eval "$run" ;;
-        *) echo "unknown stage '$stage' (ingest, train, eval)" >&2; exit 2 ;;
+        *) echo "unknown stage '$stage' (ingest, train, train-alone, eval)" >&2; exit 2 ;;
     esac
 done

@@ -35,9 +35,10 @@ static class CorpusScale
     /// STEPS timed steps over every pair of the run, images read from the mapped shards, and STEPS on the first
     /// <see cref="InMemoryImages"/> images copied into one array (the in-memory reference), same model, options and process,
     /// after <see cref="WarmupSteps"/> untimed steps each; pairs per second of each and their ratio. Saves the first model
-    /// and the tokenizer for <see cref="Eval"/>.
+    /// and the tokenizer for <see cref="Eval"/>. With <paramref name="alone"/>, only the mapped model trains: the memory of the
+    /// train stage itself, one model, without the reference's second model and copy.
     /// </summary>
-    public static void Train(string root, int steps)
+    public static void Train(string root, int steps, bool alone = false)
     {
         var run = new RunLayout(root);
         var options = new TrainOptions { WarmupSteps = 1 };
@@ -55,7 +56,7 @@ static class CorpusScale
         Console.WriteLine($"scale-train: tokenizer built in {build:F1} s, {tokens.Length} captions encoded in {clock.Elapsed.TotalSeconds:F1} s; {Memory()}");
         var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, pairs.Images.Height);
 
-        int count = Math.Min(InMemoryImages, pairs.Count);
+        int count = Math.Min(alone ? 0 : InMemoryImages, pairs.Count);
         var pixels = new byte[(long)count * pairs.Images.ImageBytes];
         pairs.Images.CopyImages([.. Enumerable.Range(0, count)], pixels);
         var inMemory = new ImageSet(count, pairs.Images.Height, pairs.Images.Width, pixels);
@@ -63,9 +64,9 @@ static class CorpusScale
 
         // Both models train in alternating blocks of steps, so a change in the load of a shared machine reaches both alike.
         using var mapped = TrainState.Create(config, options, WarmupSteps + steps);
-        using var reference = TrainState.Create(config, options, WarmupSteps + steps);
+        using var reference = alone ? null : TrainState.Create(config, options, WarmupSteps + steps);
         var runs = new[] { (Name: $"mapped, all {pairs.Count} pairs", State: mapped, Data: TrainingData.All(pairs.Images, tokens), Seconds: 0.0),
-                           (Name: $"in-memory copy of {count} pairs", State: reference, Data: TrainingData.All(inMemory, tokens[..count]), Seconds: 0.0) };
+                           (Name: $"in-memory copy of {count} pairs", State: reference!, Data: TrainingData.All(inMemory, tokens[..count]), Seconds: 0.0) }[..(alone ? 1 : 2)];
         foreach (var r in runs) Trainer.Train(r.State, r.Data, WarmupSteps);
         for (int done = 0; done < steps; done += BlockSteps)
             for (int i = 0; i < runs.Length; i++)
@@ -77,7 +78,7 @@ static class CorpusScale
         mapped.Save(ModelPath(root));
         foreach (var r in runs)
             Console.WriteLine($"scale-train: {r.Name}: {options.BatchSize * steps / r.Seconds:F0} pairs/s over {steps} steps of {options.BatchSize} ({r.Seconds:F0} s)");
-        Console.WriteLine($"scale-train: mapped / in-memory {runs[1].Seconds / runs[0].Seconds:F3} ({options.Model}, {TorchSharp.torch.get_num_threads()} libtorch threads, " +
+        if (!alone) Console.WriteLine($"scale-train: mapped / in-memory {runs[1].Seconds / runs[0].Seconds:F3} ({options.Model}, {TorchSharp.torch.get_num_threads()} libtorch threads, " +
                           $"{Environment.ProcessorCount} cores); {Memory()}");
     }
 
