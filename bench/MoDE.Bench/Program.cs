@@ -10,7 +10,7 @@ using MoDE.Tokenizer;
 // Benchmarks that compare this project's way of doing a step with a plain reference way, in one process, on
 // the same input. Usage: dotnet run --project bench/MoDE.Bench -c Release -- [embed|embed-rss|kmeans|kmeans-parts|matmul|cluster|ingest-decode|ingest-resume] [count]
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
-// or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET]
+// or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET], or: openclip-export [PRESET]
 // or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
 // or: scale-train RUN [STEPS] [alone], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
 // or: retrieval-eval before|after|both [IMAGES] (the eval stage's scoring of a retrieval set, 5 captions per image)
@@ -30,6 +30,7 @@ switch (which)
     case "train": TrainThroughput(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 2,
         args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 20, args.Length > 5 ? int.Parse(args[5]) : 256); break;
     case "checkpoint": Checkpoint(args.Length > 1 ? args[1] : "ViT-B-32"); break;
+    case "openclip-export": OpenClipExport(args.Length > 1 ? args[1] : "ViT-B-32"); break;
     case "bpe": BytePairEncoding(count > 0 ? count : 120); break;
     case "kmeans-fit": KMeansFit(args[1], args.Length > 2 ? int.Parse(args[2]) : 1024, args.Length > 3 ? int.Parse(args[3]) : 10); break;
     case "scale-train": MoDE.Bench.CorpusScale.Train(args[1], args.Length > 2 ? int.Parse(args[2]) : 200, args.Length > 3 && args[3] == "alone"); break;
@@ -39,7 +40,7 @@ switch (which)
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, openclip-export, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval)"); return 1;
 }
 return 0;
 
@@ -106,6 +107,29 @@ static void RetrievalEval(string which, int images)
         Console.WriteLine(same ? "  every metric of every method identical" : "  METRICS DIFFER");
     }
     Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB");
+}
+
+// A model of an open_clip preset exported to open_clip_model.safetensors and imported into a model of another seed:
+// the file's size, the time of each way, and the largest weight difference after the round trip (0 when exact).
+static void OpenClipExport(string preset)
+{
+    string folder = Directory.CreateTempSubdirectory("mode-openclip").FullName, path = Path.Combine(folder, MoDE.Model.OpenClipCheckpoint.FileName);
+    try
+    {
+        var config = MoDE.Model.ClipConfig.Resolve(preset, vocabSize: 49408, imageSize: 224);
+        using var source = new MoDE.Model.Clip(config, seed: 1);
+        using var target = new MoDE.Model.Clip(config, seed: 2);
+        var clock = Stopwatch.StartNew();
+        MoDE.Model.OpenClipCheckpoint.Save(source, path);
+        double save = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        MoDE.Model.OpenClipCheckpoint.Load(target, path);
+        double load = clock.Elapsed.TotalSeconds;
+        double difference = source.parameters().Zip(target.parameters()).Max(p => (p.First - p.Second).abs().max().item<float>());
+        Console.WriteLine($"openclip-export {preset}: {source.ParameterCount:N0} parameters, {new FileInfo(path).Length / 1e9:F3} GB, " +
+                          $"save {save:F2} s, load {load:F2} s, max weight difference after the round trip {difference}, {Environment.ProcessorCount} cores");
+    }
+    finally { Directory.Delete(folder, recursive: true); }
 }
 
 // A training state of an open_clip preset (ViT-B-32: 151M parameters, 1.8 GB with the AdamW moments) saved and
