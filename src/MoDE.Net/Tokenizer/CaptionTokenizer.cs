@@ -12,7 +12,8 @@ namespace MoDE.Tokenizer;
 /// The text tower's tokenizer, with CLIP's conventions, encoding through Microsoft.ML.Tokenizers' byte-level
 /// <see cref="BpeTokenizer"/>: text cleaned and lower-cased (<see cref="ClipTextNormalizer"/>), split into words with
 /// CLIP's pattern (<see cref="ClipPreTokenizer"/>: letter runs, single digits, punctuation runs, English contractions,
-/// none longer than <see cref="ClipPreTokenizer.MaxWordLength"/> characters), each word's UTF-8 bytes merged by
+/// none longer than <see cref="ClipPreTokenizer.MaxWordLength"/> characters, but for CLIP's own vocabulary, see
+/// <see cref="OpenClip"/>), each word's UTF-8 bytes merged by
 /// the BPE merges with "&lt;/w&gt;" marking its end; a caption becomes [&lt;|startoftext|&gt;, pieces,
 /// &lt;|endoftext|&gt;, 0 ...], <see cref="ContextLength"/> long, truncated so that end-of-text stays last.
 /// <para>The vocabulary has CLIP's layout: the 256 byte symbols, the same with "&lt;/w&gt;", one token per new merged

@@ -12,7 +12,9 @@ namespace MoDE.Tokenizer;
 /// merged symbols one at a time) works in the square of the word's length, which a caption of one 400 KB "word" turns
 /// into minutes. Training and encoding split alike, so the merges are learnt on the words that are encoded.
 /// <see cref="Uncut"/> leaves words whole, as open_clip does, for CLIP's own vocabulary: its BPE of a word of n
-/// characters then takes up to n merge steps of O(n) each, as open_clip's own (tokenizer.py, SimpleTokenizer.bpe).
+/// characters then takes up to n merge steps of O(n) each, as open_clip's own (tokenizer.py, SimpleTokenizer.bpe):
+/// with CLIP's 48,894 merges, a one-word caption of 16,000 random letters encodes in about 0.1 s and one of 64,000 in
+/// about 1 s, while ingested captions are at most SourceOptions.MaxCaptionBytes (8 KiB unless set otherwise).
 /// </summary>
 public sealed partial class ClipPreTokenizer : PreTokenizer
 {
