@@ -182,34 +182,42 @@ public sealed class CaptionTokenizer
     public static CaptionTokenizer FromOpenClipMerges(string path, int contextLength = 77, int mergeCount = OpenClipMergeCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(mergeCount, nameof(mergeCount));
-        byte[] data;
-        using (var file = File.OpenRead(path))
-        {
-            if (file.ReadByte() != 0x1F || file.ReadByte() != 0x8B)
-                throw new InvalidDataException($"{path}: not a gzip file (open_clip's merges file is gzipped text)");
-            file.Position = 0;
-            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
-            using var content = new MemoryStream();
-            try { gzip.CopyTo(content); }
-            catch (InvalidDataException e) { throw new InvalidDataException($"{path}: damaged gzip data ({e.Message})"); }
-            data = content.ToArray();
-        }
-        // Lines as open_clip cuts them (split('\n'), the first skipped), each strict UTF-8, each merge split at whitespace.
+        using var file = File.OpenRead(path);
+        if (file.ReadByte() != 0x1F || file.ReadByte() != 0x8B)
+            throw new InvalidDataException($"{path}: not a gzip file (open_clip's merges file is gzipped text)");
+        file.Position = 0;
+        using var gzip = new BufferedStream(new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress));
+        // Lines as open_clip cuts them (split('\n'), the first skipped), each strict UTF-8, each merge split at whitespace;
+        // read only as far as the merges wanted, none longer than MaxMergeLineBytes, whatever the file inflates to.
         var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        var merges = new List<(string, string)>(mergeCount);
-        var symbols = Vocabulary([]).Keys.Where(k => k is not (StartOfText or EndOfText)).ToHashSet(StringComparer.Ordinal);
-        int start = Math.Max(0, Array.IndexOf(data, (byte)'\n') + 1), line = 1;
-        while (merges.Count < mergeCount)
+        var bytes = new MemoryStream();
+        int line = 0;
+        string? Next()
         {
             line++;
-            if (start == 0 || start >= data.Length)
-                throw new InvalidDataException($"{path}: {merges.Count} merges, {mergeCount} wanted (line {line} is the end of the file)");
-            int end = Array.IndexOf(data, (byte)'\n', start);
-            if (end < 0) end = data.Length;
-            string text;
-            try { text = utf8.GetString(data, start, end - start); }
+            bytes.SetLength(0);
+            int b;
+            try
+            {
+                while ((b = gzip.ReadByte()) >= 0 && b != '\n')
+                    if (bytes.Length < MaxMergeLineBytes) bytes.WriteByte((byte)b);
+                    else throw new InvalidDataException($"{path}: line {line}: longer than {MaxMergeLineBytes} bytes, not a merge");
+            }
+            catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{path}: line {line}: damaged gzip data ({e.Message})");
+            }
+            if (b < 0 && bytes.Length == 0) return null;
+            try { return utf8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length); }
             catch (DecoderFallbackException) { throw new InvalidDataException($"{path}: line {line}: not UTF-8"); }
-            start = end + 1;
+        }
+        var merges = new List<(string, string)>(mergeCount);
+        var symbols = Vocabulary([]).Keys.Where(k => k is not (StartOfText or EndOfText)).ToHashSet(StringComparer.Ordinal);
+        Next(); // the version line
+        while (merges.Count < mergeCount)
+        {
+            if (Next() is not string text)
+                throw new InvalidDataException($"{path}: {merges.Count} merges, {mergeCount} wanted (line {line} is the end of the file)");
             var parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2)
                 throw new InvalidDataException($"{path}: line {line}: '{Quote(text)}' is not a 'left right' merge");
@@ -221,6 +229,10 @@ public sealed class CaptionTokenizer
         }
         return new CaptionTokenizer(contextLength, Vocabulary(merges), merges, openClip: true);
     }
+
+    /// <summary>Longest line of a merges file, in bytes: CLIP's longest merged symbol has 32 characters of at most two
+    /// UTF-8 bytes each.</summary>
+    const int MaxMergeLineBytes = 1024;
 
     /// <summary>A line as an error message quotes it: at most 40 characters.</summary>
     static string Quote(string line) => line.Length <= 40 ? line : line[..40] + "...";

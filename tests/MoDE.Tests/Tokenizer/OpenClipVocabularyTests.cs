@@ -88,6 +88,10 @@ public class OpenClipVocabularyTests
         Assert.Equal(tokenizer.Encode("hello hollo"), tokenizer.Encode(" HELLO\u001Chollo\u3000"));
         Assert.Equal(tokenizer.Encode("h&o"), tokenizer.Encode("h&amp;amp;o"));
         Assert.Equal(tokenizer.Pieces("i\u0307"), tokenizer.Pieces("\u0130")); // Python's "İ".lower()
+        // Python's str.lower(), final sigma: "ΟΔΟΣ ΣΑΣ. Σ" -> "οδος σας. σ", "ΑΣ'Α" -> "ασ'α", "ΑΣ\u0301" -> "ας\u0301", "ΑΣ1" -> "ας1".
+        Assert.Equal(tokenizer.Pieces("οδος σας. σ"), tokenizer.Pieces("ΟΔΟΣ ΣΑΣ. Σ"));
+        Assert.Equal(tokenizer.Pieces("ασ'α ας\u0301 ας1"), tokenizer.Pieces("ΑΣ'Α ΑΣ\u0301 ΑΣ1"));
+        Assert.NotEqual(tokenizer.Pieces("ας"), tokenizer.Pieces("ασ"));
         // open_clip would give the special ids here (see FromOpenClipMerges); text is only ever text.
         Assert.DoesNotContain(Eot, tokenizer.Pieces("<end_of_text> " + CaptionTokenizer.EndOfText));
         Assert.DoesNotContain(Sot, tokenizer.Pieces("<start_of_text> " + CaptionTokenizer.StartOfText));
@@ -118,7 +122,8 @@ public class OpenClipVocabularyTests
     [InlineData("few", "4 merges, 5 wanted (line 6 is the end of the file)")]
     [InlineData("header", "0 merges, 5 wanted (line 2 is the end of the file)")]
     [InlineData("utf8", "line 2: not UTF-8")]
-    [InlineData("damaged", "damaged gzip data")]
+    [InlineData("damaged", "line 1: damaged gzip data")]
+    [InlineData("bomb", "line 3: longer than 1024 bytes, not a merge")]
     public void AMalformedMergesFileIsOneLineNamingFileAndLine(string kind, string reason)
     {
         string message = InFolder(folder =>
@@ -132,6 +137,7 @@ public class OpenClipVocabularyTests
                 "again" => WriteMerges(folder, ["h e", "h e", .. HandMerges]),
                 "few" => WriteMerges(folder, HandMerges[..4]),
                 "header" => WriteMerges(folder, []),
+                "bomb" => WriteMerges(folder, ["h e", new string('h', 10_000_000)]),
                 "utf8" => WriteGzip(folder, [.. "#version: 0.2\n"u8, 0xC3, 0x28, (byte)'\n']),
                 _ => WriteMerges(folder, HandMerges),
             };
