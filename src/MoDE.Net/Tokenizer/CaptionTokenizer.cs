@@ -12,7 +12,8 @@ namespace MoDE.Tokenizer;
 /// The text tower's tokenizer, with CLIP's conventions, encoding through Microsoft.ML.Tokenizers' byte-level
 /// <see cref="BpeTokenizer"/>: text cleaned and lower-cased (<see cref="ClipTextNormalizer"/>), split into words with
 /// CLIP's pattern (<see cref="ClipPreTokenizer"/>: letter runs, single digits, punctuation runs, English contractions,
-/// none longer than <see cref="ClipPreTokenizer.MaxWordLength"/> characters), each word's UTF-8 bytes merged by
+/// none longer than <see cref="ClipPreTokenizer.MaxWordLength"/> characters, but for CLIP's own vocabulary, see
+/// <see cref="OpenClip"/>), each word's UTF-8 bytes merged by
 /// the BPE merges with "&lt;/w&gt;" marking its end; a caption becomes [&lt;|startoftext|&gt;, pieces,
 /// &lt;|endoftext|&gt;, 0 ...], <see cref="ContextLength"/> long, truncated so that end-of-text stays last.
 /// <para>The vocabulary has CLIP's layout: the 256 byte symbols, the same with "&lt;/w&gt;", one token per new merged
@@ -53,7 +54,7 @@ public sealed class CaptionTokenizer
     readonly IReadOnlyList<KeyValuePair<string, int>> _vocabulary; // sorted by id
     readonly IReadOnlyList<(string Left, string Right)> _merges;
 
-    CaptionTokenizer(int contextLength, IReadOnlyDictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges)
+    CaptionTokenizer(int contextLength, IReadOnlyDictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges, bool openClip = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 3, nameof(contextLength));
         ContextLength = contextLength;
@@ -67,11 +68,12 @@ public sealed class CaptionTokenizer
         SotId = sot;
         EotId = eot;
         _merges = merges;
+        OpenClip = openClip;
         _bpe = BpeTokenizer.Create(new BpeOptions(_vocabulary)
         {
             Merges = merges.Select(m => $"{m.Left} {m.Right}"),
-            Normalizer = ClipTextNormalizer.Instance,
-            PreTokenizer = ClipPreTokenizer.Instance,
+            Normalizer = openClip ? ClipTextNormalizer.OpenClip : ClipTextNormalizer.Instance,
+            PreTokenizer = openClip ? ClipPreTokenizer.Uncut : ClipPreTokenizer.Instance,
             ByteLevel = true,
             EndOfWordSuffix = BytePairEncodingTrainer.EndOfWord,
         });
@@ -88,6 +90,10 @@ public sealed class CaptionTokenizer
 
     /// <summary>Id of &lt;|endoftext|&gt;, the largest id, once in every row after the caption's pieces.</summary>
     public int EotId { get; }
+
+    /// <summary>Whether text is cleaned and split as open_clip does (<see cref="ClipTextNormalizer.OpenClip"/>, words
+    /// never cut), for CLIP's own vocabulary; otherwise as the learnt vocabularies are.</summary>
+    public bool OpenClip { get; }
 
     /// <summary>The merges, highest priority first.</summary>
     public IReadOnlyList<(string Left, string Right)> Merges => _merges;
@@ -137,7 +143,7 @@ public sealed class CaptionTokenizer
     }
 
     /// <summary>A tokenizer from a vocab.json and merges.txt in open_clip's (Hugging Face's) format, e.g. CLIP's own.</summary>
-    public static CaptionTokenizer FromFiles(string vocabularyPath, string mergesPath, int contextLength)
+    public static CaptionTokenizer FromFiles(string vocabularyPath, string mergesPath, int contextLength, bool openClip = false)
     {
         var vocabulary = JsonFile.Read<Dictionary<string, int>>(vocabularyPath);
         var merges = new List<(string, string)>();
@@ -150,7 +156,7 @@ public sealed class CaptionTokenizer
         }
         try
         {
-            return new CaptionTokenizer(contextLength, vocabulary, merges);
+            return new CaptionTokenizer(contextLength, vocabulary, merges, openClip);
         }
         catch (InvalidDataException e)
         {
@@ -158,30 +164,78 @@ public sealed class CaptionTokenizer
         }
     }
 
+    /// <summary>Merges open_clip takes from its file (tokenizer.py: 49152 - 256 - 2), so that with the 512 byte
+    /// symbols and the 2 special tokens the vocabulary has 49,408 tokens and end-of-text the id 49,407.</summary>
+    public const int OpenClipMergeCount = 49152 - 256 - 2;
+
     /// <summary>
-    /// A tokenizer from open_clip's own merges file (<c>bpe_simple_vocab_16e6.txt.gz</c>, gzipped or not): a header
-    /// line, then "left right" merges, of which open_clip uses the first 48,894 so that with the 512 byte symbols and the
-    /// 2 special tokens the vocabulary has 49,408 tokens. The vocabulary is derived from the merges in CLIP's layout.
+    /// A tokenizer from a merges file in the format of open_clip's <c>bpe_simple_vocab_16e6.txt.gz</c>: gzipped UTF-8,
+    /// a first line that is skipped (a version line), then one "left right" merge a line, of which the first
+    /// <paramref name="mergeCount"/> are used. The vocabulary is derived from the merges in CLIP's layout, text is cleaned
+    /// and split as open_clip does (<see cref="OpenClip"/>), and <see cref="Encode"/> gives open_clip's tokenize() rows.
+    /// The file is checked where open_clip would fail or silently differ: it must be gzip, every merge two symbols that
+    /// the vocabulary already holds and that make a new one, and there must be <paramref name="mergeCount"/> of them;
+    /// otherwise one line naming the file and the line. One deliberate difference from open_clip: its word pattern also
+    /// matches the special tokens' names, so a caption holding the text "&lt;end_of_text&gt;" gets that id mid-row;
+    /// here such text is encoded as the characters it is, so captions cannot place special tokens.
     /// </summary>
-    public static CaptionTokenizer FromOpenClipMerges(string path, int contextLength = 77)
+    public static CaptionTokenizer FromOpenClipMerges(string path, int contextLength = 77, int mergeCount = OpenClipMergeCount)
     {
-        const int OpenClipMergeCount = 49408 - MinimumVocabSize;
+        ArgumentOutOfRangeException.ThrowIfNegative(mergeCount, nameof(mergeCount));
         using var file = File.OpenRead(path);
-        bool gzipped = file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
+        if (file.ReadByte() != 0x1F || file.ReadByte() != 0x8B)
+            throw new InvalidDataException($"{path}: not a gzip file (open_clip's merges file is gzipped text)");
         file.Position = 0;
-        using Stream stream = gzipped ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        reader.ReadLine(); // the header
-        var merges = new List<(string, string)>();
-        while (merges.Count < OpenClipMergeCount && reader.ReadLine() is string line)
+        using var gzip = new BufferedStream(new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress));
+        // Lines as open_clip cuts them (split('\n'), the first skipped), each strict UTF-8, each merge split at whitespace;
+        // read only as far as the merges wanted, none longer than MaxMergeLineBytes, whatever the file inflates to.
+        var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        var bytes = new MemoryStream();
+        int line = 0;
+        string? Next()
         {
-            if (line.Length == 0) continue;
-            var parts = line.Split(' ');
-            if (parts.Length != 2) throw new InvalidDataException($"{path}: '{line}' is not a 'left right' merge");
+            line++;
+            bytes.SetLength(0);
+            int b;
+            try
+            {
+                while ((b = gzip.ReadByte()) >= 0 && b != '\n')
+                    if (bytes.Length < MaxMergeLineBytes) bytes.WriteByte((byte)b);
+                    else throw new InvalidDataException($"{path}: line {line}: longer than {MaxMergeLineBytes} bytes, not a merge");
+            }
+            catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{path}: line {line}: damaged gzip data ({e.Message})");
+            }
+            if (b < 0 && bytes.Length == 0) return null;
+            try { return utf8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length); }
+            catch (DecoderFallbackException) { throw new InvalidDataException($"{path}: line {line}: not UTF-8"); }
+        }
+        var merges = new List<(string, string)>(mergeCount);
+        var symbols = Vocabulary([]).Keys.Where(k => k is not (StartOfText or EndOfText)).ToHashSet(StringComparer.Ordinal);
+        Next(); // the version line
+        while (merges.Count < mergeCount)
+        {
+            if (Next() is not string text)
+                throw new InvalidDataException($"{path}: {merges.Count} merges, {mergeCount} wanted (line {line} is the end of the file)");
+            var parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length != 2)
+                throw new InvalidDataException($"{path}: line {line}: '{Quote(text)}' is not a 'left right' merge");
+            if (!symbols.Contains(parts[0]) || !symbols.Contains(parts[1]))
+                throw new InvalidDataException($"{path}: line {line}: merge '{Quote(text)}' joins a symbol no earlier line made");
+            if (!symbols.Add(parts[0] + parts[1]))
+                throw new InvalidDataException($"{path}: line {line}: merge '{Quote(text)}' makes a symbol that already exists");
             merges.Add((parts[0], parts[1]));
         }
-        return new CaptionTokenizer(contextLength, Vocabulary(merges), merges);
+        return new CaptionTokenizer(contextLength, Vocabulary(merges), merges, openClip: true);
     }
+
+    /// <summary>Longest line of a merges file, in bytes: CLIP's longest merged symbol has 32 characters of at most two
+    /// UTF-8 bytes each.</summary>
+    const int MaxMergeLineBytes = 1024;
+
+    /// <summary>A line as an error message quotes it: at most 40 characters.</summary>
+    static string Quote(string line) => line.Length <= 40 ? line : line[..40] + "...";
 
     /// <summary>The caption's BPE ids, without start and end of text, untruncated.</summary>
     public IReadOnlyList<int> Pieces(string caption)
@@ -231,7 +285,7 @@ public sealed class CaptionTokenizer
     }
 
     /// <summary>The manifest: vocabulary and merges file paths, relative to the manifest's folder or absolute.</summary>
-    record Manifest(int FormatVersion, int ContextLength, string Vocabulary, string Merges);
+    record Manifest(int FormatVersion, int ContextLength, string Vocabulary, string Merges, bool OpenClip = false);
 
     /// <summary>Writes vocab.json and merges.txt into the folder of <paramref name="path"/>, then the manifest at
     /// <paramref name="path"/> (each atomically, the manifest last).</summary>
@@ -244,7 +298,7 @@ public sealed class CaptionTokenizer
         var merges = new StringBuilder(MergesHeader).Append('\n');
         foreach (var (left, right) in _merges) merges.Append(left).Append(' ').Append(right).Append('\n');
         AtomicFile.WriteAllText(Path.Combine(folder, MergesFileName), merges.ToString());
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Manifest(FormatVersion, ContextLength, VocabularyFileName, MergesFileName)));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Manifest(FormatVersion, ContextLength, VocabularyFileName, MergesFileName, OpenClip)));
     }
 
     /// <summary>Reads a tokenizer written by <see cref="Save"/>, or any manifest naming a vocab.json and merges.txt
@@ -257,6 +311,6 @@ public sealed class CaptionTokenizer
         if (string.IsNullOrEmpty(manifest.Vocabulary) || string.IsNullOrEmpty(manifest.Merges))
             throw new InvalidDataException($"{path}: the manifest names no vocabulary or merges file");
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return FromFiles(Path.Combine(folder, manifest.Vocabulary), Path.Combine(folder, manifest.Merges), manifest.ContextLength);
+        return FromFiles(Path.Combine(folder, manifest.Vocabulary), Path.Combine(folder, manifest.Merges), manifest.ContextLength, manifest.OpenClip);
     }
 }

@@ -141,7 +141,7 @@ public class CaptionTokenizerTests
             using (var gz = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest))
             using (var writer = new StreamWriter(gz))
                 writer.Write("\"bpe_simple_vocab_16e6.txt#version: 0.2\nr e\nre d</w>\nq u\n");
-            var tokenizer = CaptionTokenizer.FromOpenClipMerges(path);
+            var tokenizer = CaptionTokenizer.FromOpenClipMerges(path, mergeCount: 3);
             Assert.Equal(77, tokenizer.ContextLength);
             Assert.Equal(512 + 3 + 2, tokenizer.VocabSize);
             Assert.Equal(["red</w>"], tokenizer.Pieces("RED").Select(tokenizer.Token));
