@@ -262,8 +262,10 @@ def normalize_images(pixels):
 
 # The safetensors dtypes numpy holds directly (little-endian); BF16 is read as its upper 16 bits of a float32.
 SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
-                      "I8": "i1", "U8": "u1", "BOOL": "?", "BF16": "<u2"}
-NUMPY_TO_SAFETENSORS = {np.dtype(v): k for k, v in SAFETENSORS_DTYPES.items() if k != "BF16"}
+                      "I8": "i1", "U8": "u1", "BOOL": "?", "BF16": "<u2", "U16": "<u2", "U32": "<u4", "U64": "<u8"}
+# torch 1.13 has no uint16/32/64 tensors: these widen to the next signed type (U64 only when every value fits).
+UNSIGNED_WIDENED = {"U16": np.int32, "U32": np.int64, "U64": np.int64}
+NUMPY_TO_SAFETENSORS = {np.dtype(v): k for k, v in SAFETENSORS_DTYPES.items() if k not in ("BF16", "U16", "U32", "U64")}
 
 
 def load_safetensors(path):
@@ -308,6 +310,10 @@ def load_safetensors(path):
         array = np.frombuffer(data[offsets[0]:offsets[1]], dtype=np_dtype).reshape(shape)
         if dtype == "BF16":
             tensor = torch.from_numpy((array.astype(np.uint32) << 16).view(np.float32)).to(torch.bfloat16)
+        elif dtype in UNSIGNED_WIDENED:
+            if dtype == "U64" and array.size and int(array.max()) > np.iinfo(np.int64).max:
+                raise ValueError(f"{path}: tensor '{name}': a U64 value exceeds int64, which torch holds")
+            tensor = torch.from_numpy(array.astype(UNSIGNED_WIDENED[dtype]))
         else:
             tensor = torch.from_numpy(array.astype(np_dtype.newbyteorder("="), copy=True))
         tensors[name] = tensor

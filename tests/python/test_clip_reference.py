@@ -172,8 +172,9 @@ def test_safetensors_reader_by_hand():
     i64 = np.array([-1, 2**40], dtype="<i8")
     bf16 = np.array([0x3F80, 0xC000], dtype="<u2")  # 1.0 and -2.0
     scalar = np.array(2.5, dtype="<f4")
-    blobs = [f32.tobytes(), i64.tobytes(), bf16.tobytes(), scalar.tobytes()]
-    names, dtypes, shapes = ["a", "b", "c", "d"], ["F32", "I64", "BF16", "F32"], [[2, 3], [2], [2], []]
+    u32 = np.array([2**32 - 1], dtype="<u4")
+    blobs = [f32.tobytes(), i64.tobytes(), bf16.tobytes(), scalar.tobytes(), u32.tobytes()]
+    names, dtypes, shapes = ["a", "b", "c", "d", "e"], ["F32", "I64", "BF16", "F32", "U32"], [[2, 3], [2], [2], [], [1]]
     header, offset = {}, 0
     for name, dtype, shape, blob in zip(names, dtypes, shapes, blobs):
         header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(blob)]}
@@ -186,7 +187,7 @@ def test_safetensors_reader_by_hand():
         t, _ = ref.load_safetensors(path)
         good = (t["a"].tolist() == f32.tolist() and t["b"].tolist() == [-1, 2**40]
                 and t["c"].dtype == torch.bfloat16 and t["c"].float().tolist() == [1.0, -2.0]
-                and t["d"].shape == () and t["d"].item() == 2.5)
+                and t["d"].shape == () and t["d"].item() == 2.5 and t["e"].tolist() == [2**32 - 1])
         check("safetensors reader on a hand-made file", good, f"{ {k: (str(v.dtype), list(v.shape)) for k, v in t.items()} }")
 
 
