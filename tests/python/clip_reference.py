@@ -12,6 +12,9 @@ load_safetensors reads a .safetensors file from its documented layout (huggingfa
 an 8-byte little-endian header length N, N bytes of JSON mapping each tensor name to its dtype, shape and
 [begin, end) byte offsets into the data that follows (plus an optional "__metadata__" map of strings), then the data,
 little-endian and row-major, with no holes.
+
+As a program, `clip_reference.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors` writes the
+features of fixed inputs under given weights (see encode), for comparison with MoDE's own.
 """
 import json
 import math
@@ -246,7 +249,9 @@ class CLIP(nn.Module):
 
     def logits(self, images, tokens):
         """Image-to-text logits [B, B]: exp(min(logit_scale, ln 100)) x cosine, as Train/ClipLoss.cs."""
-        image_features, text_features = self(images, tokens)
+        return self.scaled_cosine(*self(images, tokens))
+
+    def scaled_cosine(self, image_features, text_features):
         return self.logit_scale.clamp(max=MAX_LOGIT_SCALE).exp() * image_features @ text_features.T
 
 
@@ -375,3 +380,30 @@ def load_model(config, path):
     """A CLIP built from config with the weights of a .safetensors file (strict about names and shapes)."""
     tensors, _ = load_safetensors(path)
     return load_into(CLIP(config), tensors, source=str(path)).eval()
+
+
+def encode(config_path, weights_path, inputs_path, out_path):
+    """The parity step: features of fixed inputs under given weights. inputs holds "tokens" (I64 [B, L]) and either
+    "pixels" (U8 [B, H, W, 3], normalized here as ClipImageTransform.cs) or "images" (F32 [B, 3, H, W], normalized);
+    out gets "image_features" and "text_features" (F32 [B, E], unit rows) and "logits" (F32 [B, B], Clip's clamped
+    scale x cosine)."""
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    model = load_model(config, weights_path)
+    inputs, _ = load_safetensors(inputs_path)
+    images = normalize_images(inputs["pixels"].numpy()) if "pixels" in inputs else inputs["images"].float()
+    with torch.no_grad():
+        image_features, text_features = model(images, inputs["tokens"].long())
+        logits = model.scaled_cosine(image_features, text_features)
+    save_safetensors(OrderedDict([("image_features", image_features), ("text_features", text_features),
+                                  ("logits", logits)]), out_path, metadata={"producer": "tests/python/clip_reference.py"})
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 6 or sys.argv[1] != "encode":
+        sys.exit("usage: clip_reference.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors")
+    try:
+        encode(*sys.argv[2:])
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"clip_reference.py: {e}")

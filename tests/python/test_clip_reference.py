@@ -241,6 +241,33 @@ def _file(header, data_bytes):
     return struct.pack("<Q", len(encoded)) + encoded + bytes(data_bytes)
 
 
+def test_encode_command():
+    """The parity step run as a process, as the C# side will: features from a config in ClipConfig.ToJson's shape,
+    weights and 8-bit pixels equal those computed in this process."""
+    import subprocess
+    config = {"embed_dim": 24, "vision_cfg": {"image_size": 13, "kind": "cnn", "width": 8, "layers": 3, "patch_size": 16,
+                                              "head_width": 64, "mlp_ratio": 4}, "text_cfg": ODD_CNN["text_cfg"], "quick_gelu": True}
+    model = randomize(ref.CLIP(config), seed=11)
+    generator = torch.Generator().manual_seed(12)
+    pixels = torch.randint(0, 256, (3, 13, 13, 3), generator=generator, dtype=torch.uint8)
+    _, tokens = inputs(config, 3, seed=12)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {k: os.path.join(folder, k) for k in ("config.json", "weights.safetensors", "inputs.safetensors", "out.safetensors")}
+        with open(paths["config.json"], "w", encoding="utf-8") as f:
+            json.dump(config, f)
+        ref.save_safetensors(model.state_dict(), paths["weights.safetensors"])
+        ref.save_safetensors({"pixels": pixels, "tokens": tokens}, paths["inputs.safetensors"])
+        run = subprocess.run([sys.executable, ref.__file__, "encode", *paths.values()], capture_output=True, text=True)
+        out, _ = ref.load_safetensors(paths["out.safetensors"]) if run.returncode == 0 else ({}, None)
+    with torch.no_grad():
+        image_features, text_features = model(ref.normalize_images(pixels.numpy()), tokens)
+    same = (run.returncode == 0 and torch.equal(out["image_features"], image_features)
+            and torch.equal(out["text_features"], text_features)
+            and torch.equal(out["logits"], model.scaled_cosine(image_features, text_features)))
+    check("encode command (a process) = in-process features", same,
+          f"exit {run.returncode} {run.stderr.strip()[-200:]}; logits[0] {[round(v, 3) for v in out['logits'][0].tolist()] if out else None}")
+
+
 def test_logits_clamped():
     model = randomize(ref.CLIP(ODD_CNN), seed=3)
     images, tokens = inputs(ODD_CNN, 2, seed=4)
@@ -257,7 +284,7 @@ if __name__ == "__main__":
     torch.set_num_threads(min(2, torch.get_num_threads()))
     for test in (test_parameter_counts, test_names, test_attention_matches_pytorch, test_text_tower,
                  test_forward_deterministic, test_safetensors_round_trip, test_safetensors_reader_by_hand,
-                 test_safetensors_rejects_bad_files, test_logits_clamped):
+                 test_safetensors_rejects_bad_files, test_encode_command, test_logits_clamped):
         test()
     print(f"{'FAILED ' + ', '.join(failures) if failures else 'all passed'}")
     sys.exit(1 if failures else 0)
