@@ -1,8 +1,7 @@
-using System.Buffers.Binary;
-using System.Text;
-using System.Text.Json;
+using System.Runtime.InteropServices;
 using MoDE.Data;
 using MoDE.Model;
+using MoDE.Storage;
 using TorchSharp;
 
 using static TorchSharp.torch;
@@ -11,7 +10,7 @@ namespace MoDE.Tests.Model;
 
 /// <summary>
 /// MoDE's <see cref="Clip"/> and the PyTorch reference (tests/python/clip_reference.py) compute the same features from
-/// the same weights: the model's parameters, under their own names, and fixed 8-bit pixels and token rows go to
+/// the same weights: the model exported by <see cref="OpenClipCheckpoint.Save"/>, and fixed 8-bit pixels and token rows, go to
 /// <c>clip_reference.py encode</c> as .safetensors files; its unit features and logits must equal MoDE's within
 /// float32 rounding. One config per tower: the tiny CNN (13-pixel images: ceil-mode pooling), the tiny ViT (both QuickGELU) and a ViT with exact GELU.
 /// </summary>
@@ -45,7 +44,7 @@ public class ClipParityTests
             {
                 string In(string name) => Path.Combine(folder, name);
                 File.WriteAllText(In("config.json"), config.ToJson());
-                Write(In("weights.safetensors"), model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+                OpenClipCheckpoint.Save(model, In("weights.safetensors"));
                 using var pixelTensor = torch.tensor(pixels, [batch, size, size, ImageSet.Channels]);
                 Write(In("inputs.safetensors"), [("pixels", pixelTensor), ("tokens", tokens)]);
                 string script = Path.Combine(Repository.Root, "tests", "python", "clip_reference.py");
@@ -71,56 +70,29 @@ public class ClipParityTests
         }
     }
 
-    // A minimal safetensors writer and reader for this exchange (the huggingface/safetensors README's "Format": 8-byte
-    // little-endian header length, JSON header of dtype, shape and data_offsets, raw little-endian data).
-    static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
+    /// <summary>Named float32, int64 or uint8 tensors as a .safetensors file (<see cref="SafetensorsFile.Write"/>).</summary>
+    static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
     {
-        var header = new Dictionary<string, object>();
-        var blobs = new List<byte[]>();
-        long offset = 0;
-        foreach (var (name, tensor) in tensors)
+        var byName = tensors.ToDictionary(t => t.Name, t => t.Tensor.contiguous());
+        var entries = tensors.Select(t => new SafetensorsFile.Entry(t.Name, t.Tensor.dtype switch
         {
-            var (dtype, bytes) = tensor.dtype switch
-            {
-                ScalarType.Float32 => ("F32", Bytes(tensor.contiguous().data<float>().ToArray(), 4)),
-                ScalarType.Int64 => ("I64", Bytes(tensor.contiguous().data<long>().ToArray(), 8)),
-                ScalarType.Byte => ("U8", tensor.contiguous().data<byte>().ToArray()),
-                var other => throw new ArgumentException($"tensor '{name}': no writer for {other}"),
-            };
-            header[name] = new { dtype, shape = tensor.shape, data_offsets = new[] { offset, offset + bytes.Length } };
-            blobs.Add(bytes);
-            offset += bytes.Length;
-        }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
-        using var file = File.Create(path);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)json.Length);
-        file.Write(length);
-        file.Write(json);
-        foreach (var blob in blobs) file.Write(blob);
+            ScalarType.Float32 => "F32",
+            ScalarType.Int64 => "I64",
+            ScalarType.Byte => "U8",
+            var other => throw new ArgumentException($"tensor '{t.Name}': no safetensors dtype for {other}"),
+        }, t.Tensor.shape)).ToList();
+        SafetensorsFile.Write(path, entries, entry => byName[entry.Name].bytes.ToArray());
     }
 
-    static byte[] Bytes(Array values, int size)
-    {
-        var bytes = new byte[values.Length * size];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        return bytes;
-    }
-
+    /// <summary>The float32 tensors of a .safetensors file, flattened, by name.</summary>
     static Dictionary<string, float[]> ReadF32(string path)
     {
-        var raw = File.ReadAllBytes(path);
-        int length = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(raw));
-        using var header = JsonDocument.Parse(raw.AsMemory(8, length));
+        using var file = SafetensorsFile.Open(path);
         var result = new Dictionary<string, float[]>();
-        foreach (var entry in header.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
+        foreach (var entry in file.Entries)
         {
-            Assert.Equal("F32", entry.Value.GetProperty("dtype").GetString());
-            var offsets = entry.Value.GetProperty("data_offsets");
-            int begin = 8 + length + offsets[0].GetInt32(), end = 8 + length + offsets[1].GetInt32();
-            var values = new float[(end - begin) / 4];
-            Buffer.BlockCopy(raw, begin, values, 0, end - begin);
-            result[entry.Name] = values;
+            Assert.Equal("F32", entry.Dtype);
+            result[entry.Name] = MemoryMarshal.Cast<byte, float>(file.Read(entry)).ToArray();
         }
         return result;
     }
