@@ -41,7 +41,7 @@ public sealed class LocalSlurm : IDisposable
 
     static (int ExitCode, string Output) Script(string command)
     {
-        string script = Path.Combine(RepositoryRoot(), "scripts", "slurm-local.sh");
+        string script = Path.Combine(Repository.Root, "scripts", "slurm-local.sh");
         // The script may apt-get install Slurm and munge, so it waits for any install of the tests.
         lock (Apt.Lock) return ChildProcess.Run("bash", [script, command]);
     }
@@ -54,14 +54,6 @@ public sealed class LocalSlurm : IDisposable
         try { nodes = SlurmCommand.Run("sinfo", "-h", "-o", "%T"); }
         catch (InvalidOperationException e) { return $"Slurm does not answer ({e.Message})"; }
         return nodes.Split('\n').Any(s => s.Trim() is "idle" or "mixed" or "allocated") ? null : $"no Slurm node is up (sinfo: {nodes.Trim()})";
-    }
-
-    /// <summary>The folder holding MoDE.slnx, above the test assembly.</summary>
-    static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "MoDE.slnx"))) return folder.FullName;
-        throw new InvalidOperationException($"no MoDE.slnx in {AppContext.BaseDirectory} or any folder above it");
     }
 }
 
