@@ -193,12 +193,8 @@ public sealed class ImageSet : IImageRows
         public void Read(long position, Span<byte> destination)
         {
             if (position < 0 || position + destination.Length > _length) throw new ArgumentOutOfRangeException(nameof(position));
-            for (int done = 0; done < destination.Length;)
-            {
-                int read = RandomAccess.Read(_handle, destination[done..], _offset + position + done);
-                if (read == 0) throw new EndOfStreamException($"{_path}: ends before byte {_offset + position + done}: the shard was cut after it was opened");
-                done += read;
-            }
+            int read = FileRange.Read(_handle, destination, _offset + position);
+            if (read < destination.Length) throw new EndOfStreamException($"{_path}: ends before byte {_offset + position + read}: the shard was cut after it was opened");
         }
 
         public override MemoryHandle Pin(int elementIndex = 0) => new(_start + elementIndex);

@@ -108,7 +108,7 @@ public sealed class SourceImageSet : IImageRows
     {
         if ((uint)row >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(row), row, $"image index outside 0..{Count - 1}");
         Span<byte> bytes = stackalloc byte[RowBytes];
-        if (RandomAccess.Read(_locations, bytes, _dataOffset + (long)row * RowBytes) != RowBytes)
+        if (FileRange.Read(_locations, bytes, _dataOffset + (long)row * RowBytes) != RowBytes)
             throw new InvalidDataException($"{_locationsPath}: cut short before row {row}");
         long shard = BinaryPrimitives.ReadInt64LittleEndian(bytes), offset = BinaryPrimitives.ReadInt64LittleEndian(bytes[8..]),
             length = BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]);
@@ -127,7 +127,7 @@ public sealed class SourceImageSet : IImageRows
         try
         {
             using var handle = File.OpenHandle(path);
-            for (int n; read < length && (n = RandomAccess.Read(handle, bytes.AsSpan(read), offset + read)) > 0;) read += n;
+            read = FileRange.Read(handle, bytes, offset);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw Changed(path, "it is missing"); }
         string where = $"the image of row {row}, {length} bytes at byte {offset}";
