@@ -41,4 +41,19 @@ static class OpenClipVocabulary
         Console.WriteLine($"openclip-vocab: {Expected.Length + 3 - wrong} of {Expected.Length + 3} as open_clip");
         return wrong == 0 ? 0 : 1;
     }
+
+    /// <summary>The open_clip tokenize() rows of every caption of <paramref name="captionsPath"/> (one JSON string a line)
+    /// as an int32 .npy [captions, 77]: bench/open_clip_check.py compares them with open_clip's own tokenizer.</summary>
+    public static int Rows(string mergesPath, string captionsPath, string outPath)
+    {
+        var tokenizer = CaptionTokenizer.FromOpenClipMerges(mergesPath);
+        var captions = File.ReadLines(captionsPath).Select(line => System.Text.Json.JsonSerializer.Deserialize<string>(line)!).ToList();
+        var rows = tokenizer.Encode(captions);
+        using var file = File.Create(outPath);
+        MoDE.Storage.Npy.WriteHeader(file, "<i4", $"({rows.Length}, {tokenizer.ContextLength})");
+        foreach (var row in rows)
+            foreach (long id in row) file.Write(BitConverter.GetBytes((int)id));
+        Console.WriteLine($"openclip-rows: {rows.Length:N0} captions -> {outPath}");
+        return 0;
+    }
 }
