@@ -9,9 +9,9 @@ using static TorchSharp.torch;
 namespace MoDE.Tests.Model;
 
 /// <summary>
-/// MoDE's <see cref="Clip"/> and the PyTorch reference (tests/python/clip_reference.py) compute the same features from
+/// MoDE's <see cref="Clip"/> and the PyTorch reference (src/MoDE.Net/Export/mode_clip.py) compute the same features from
 /// the same weights: the model exported by <see cref="OpenClipCheckpoint.Save"/>, and fixed 8-bit pixels and token rows, go to
-/// <c>clip_reference.py encode</c> as .safetensors files; its unit features and logits must equal MoDE's within
+/// <c>mode_clip.py encode</c> as .safetensors files; its unit features and logits must equal MoDE's within
 /// float32 rounding. One config per tower: the tiny CNN (13-pixel images: ceil-mode pooling), the tiny ViT (both QuickGELU) and a ViT with exact GELU.
 /// </summary>
 public class ClipParityTests
@@ -47,7 +47,7 @@ public class ClipParityTests
                 OpenClipCheckpoint.Save(model, In("weights.safetensors"));
                 using var pixelTensor = torch.tensor(pixels, [batch, size, size, ImageSet.Channels]);
                 Write(In("inputs.safetensors"), [("pixels", pixelTensor), ("tokens", tokens)]);
-                string script = Path.Combine(Repository.Root, "tests", "python", "clip_reference.py");
+                string script = Path.Combine(Repository.Root, "src", "MoDE.Net", "Export", "mode_clip.py");
                 var (code, output) = ChildProcess.Run(FactWithPyTorchAttribute.Python,
                     [script, "encode", In("config.json"), In("weights.safetensors"), In("inputs.safetensors"), In("out.safetensors")]);
                 Assert.True(code == 0, $"{script} exited {code}: {output}");
