@@ -17,8 +17,9 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
 
     static InProcessMode Mode(params string[] args) => InProcessMode.Run(args);
 
-    static void OneLine(InProcessMode outcome, string mustName)
+    void OneLine(InProcessMode outcome, string mustName)
     {
+        output.WriteLine(outcome.Error);
         Assert.Single(outcome.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(mustName, outcome.Error);
         Assert.DoesNotContain("   at ", outcome.Error);
@@ -46,13 +47,13 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
         output.WriteLine(outcome.Output);
         Assert.True(outcome.Code == 0, outcome.Error);
         Assert.Contains($"export: 5/5 {RunModels.Baseline}", outcome.Output);
-        var router = Mode_clip_router(to);
+        var router = Router(to);
         Assert.Equal("paper", router["routing"]!["default"]!["formula"]!.GetValue<string>());
         Assert.Equal("coarse", router["routing"]!["default"]!["centers"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(to, ExportReadme.FileName)));
     }
 
-    static System.Text.Json.Nodes.JsonNode Mode_clip_router(string to) =>
+    static System.Text.Json.Nodes.JsonNode Router(string to) =>
         System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(to, RouterFile.FileName)))!;
 
     [Fact]
