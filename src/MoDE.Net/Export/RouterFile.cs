@@ -29,7 +29,7 @@ public static class RouterFile
 
     public static string Name(RoutingCenters centers) => centers == RoutingCenters.Coarse ? "coarse" : "fine";
 
-    /// <summary>The file's text. <paramref name="models"/> maps each model of the run to its folder, experts in order.</summary>
+    /// <summary>The file's text: <paramref name="expertFolders"/> are the experts' folders in expert order, <paramref name="otherModels"/> the other models' by name.</summary>
     public static string ToJson(string runRoot, ClusterHierarchy clusters, IReadOnlyList<string> expertFolders, IReadOnlyDictionary<string, string> otherModels,
                                 string encoderName, CaptionEncoder encoder, CaptionTokenizer tokenizer, RoutingOptions routing)
     {
