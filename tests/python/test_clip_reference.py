@@ -1,4 +1,5 @@
-"""Self-tests of clip_reference.py. Run: /usr/bin/python3 tests/python/test_clip_reference.py
+"""Self-tests of the PyTorch reference src/MoDE.Net/Export/mode_clip.py (which `mode export` writes into an export
+folder). Run: /usr/bin/python3 tests/python/test_clip_reference.py
 Prints one line per check with its figures; exits 1 if any check fails."""
 import io
 import json
@@ -12,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import clip_reference as ref  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "MoDE.Net", "Export"))
+import mode_clip as ref  # noqa: E402
 
 # docs/models.md and tests/MoDE.Tests/Model/ParameterCountTests.cs: Clip.ParameterCount of each preset (the tiny
 # ones at a 2,048-token vocabulary and 32-pixel images).

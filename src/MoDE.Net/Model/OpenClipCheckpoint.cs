@@ -20,15 +20,18 @@ public static class OpenClipCheckpoint
     /// <summary>The metadata the safetensors library's PyTorch writer adds.</summary>
     static readonly Dictionary<string, string> Metadata = new() { ["format"] = "pt" };
 
-    /// <summary>Writes the model's weights to <paramref name="path"/> as float32 (atomically).</summary>
-    public static void Save(Clip model, string path)
+    /// <summary>Writes the model's weights to <paramref name="path"/> as float32 (atomically). <paramref name="written"/>,
+    /// when given, is told the tensor bytes written so far after each tensor (progress of a large model's write).</summary>
+    public static void Save(Clip model, string path, Action<long>? written = null)
     {
         var parameters = OpenClipNames.Map(model).ToDictionary(p => p.Name, p => p.Parameter);
         var entries = OpenClipNames.Of(model.Config).Select(t => new SafetensorsFile.Entry(t.Name, "F32", t.Shape)).ToList();
+        long bytes = 0;
         SafetensorsFile.Write(path, entries, entry =>
         {
             using var scope = torch.NewDisposeScope();
             var values = parameters[entry.Name].detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+            written?.Invoke(bytes += entry.ExpectedBytes);
             return MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         }, Metadata);
     }

@@ -21,6 +21,22 @@ public static class ExpertRouter
     /// <summary>The paper's temperature lambda.</summary>
     public const double PaperLambda = 0.2;
 
+    /// <summary>Tasks with fewer classes are softened by exp(<see cref="SoftenOffset"/> - sqrt|L|) (both formulas).</summary>
+    public const int FewClasses = 10;
+
+    /// <summary>The offset of the few-class factor exp(0.5 - sqrt|L|).</summary>
+    public const double SoftenOffset = 0.5;
+
+    /// <summary>Tasks with more classes are sharpened: the released code's mul = 5 log10(max(10, |L| - 200)), the
+    /// paper's lambda / ln|L|.</summary>
+    public const int ManyClasses = 200;
+
+    /// <summary>The released code's sharpness factor 5 in mul.</summary>
+    public const double ReleasedSharpness = 5.0;
+
+    /// <summary>The released code's softmax temperature: softmax(score / 8).</summary>
+    public const double ReleasedTemperature = 8.0;
+
     public static double[] Weights(TaskMetadata task, ClusterHierarchy clusters, RoutingFormula formula) =>
         Weights(task, clusters, new RoutingOptions(formula));
 
@@ -67,17 +83,17 @@ public static class ExpertRouter
             case RoutingFormula.ReleasedCode:
             {
                 // add softens tasks with few classes; mul sharpens tasks with many (both from the released code).
-                double add = classCount < 10 ? Math.Exp(0.5 - Math.Sqrt(classCount)) : 0;
-                double mul = 5.0 * Math.Log10(Math.Max(10, classCount - 200));
+                double add = classCount < FewClasses ? Math.Exp(SoftenOffset - Math.Sqrt(classCount)) : 0;
+                double mul = ReleasedSharpness * Math.Log10(Math.Max(10, classCount - ManyClasses));
                 for (int l = 0; l < classCount; l++) score[expertOf[nearest[l]]] += Math.Exp((add - distance[l]) * mul);
-                for (int c = 0; c < experts; c++) score[c] /= 8.0;
+                for (int c = 0; c < experts; c++) score[c] /= ReleasedTemperature;
                 break;
             }
             case RoutingFormula.Paper:
             {
                 // lambda / log|L| over 200 classes; the factor exp(0.5 - sqrt|L|) softens tasks under 10 classes.
-                double lambda = classCount > 200 ? PaperLambda / Math.Log(classCount) : PaperLambda;
-                double soften = classCount < 10 ? Math.Exp(0.5 - Math.Sqrt(classCount)) : 1;
+                double lambda = classCount > ManyClasses ? PaperLambda / Math.Log(classCount) : PaperLambda;
+                double soften = classCount < FewClasses ? Math.Exp(SoftenOffset - Math.Sqrt(classCount)) : 1;
                 for (int l = 0; l < classCount; l++)
                     score[expertOf[nearest[l]]] += soften * Math.Exp(-distance[l] * distance[l] / lambda);
                 break;

@@ -4,7 +4,7 @@ using TorchSharp;
 
 namespace MoDE.Tests.Model;
 
-/// <summary>The PyTorch reference of MoDE's CLIP (tests/python/clip_reference.py) passes its own checks, and builds
+/// <summary>The PyTorch reference of MoDE's CLIP (src/MoDE.Net/Export/mode_clip.py, tested by tests/python/test_clip_reference.py) passes its own checks, and builds
 /// every preset with exactly the parameter count of MoDE's <see cref="Clip"/>.</summary>
 public class ClipReferenceTests
 {

@@ -1,4 +1,9 @@
-"""A plain PyTorch reference of MoDE.NET's CLIP models (src/MoDE.Net/Model), with open_clip's parameter names.
+"""mode_clip: MoDE.NET's CLIP models, routing and ensemble in plain PyTorch (Debian's python3-torch and numpy alone).
+
+`mode export` writes this file into every export folder (from src/MoDE.Net/Export/mode_clip.py). It loads an exported
+model folder (load), reads the router file (load_router), routes a task by its class-name embeddings (route, the
+formulas of src/MoDE.Net/Route/ExpertRouter.cs) and combines the experts' zero-shot logits (ensemble,
+src/MoDE.Net/Route/Ensemble.cs). The rest of this text describes the model reference itself.
 
 It mirrors src/MoDE.Net/Model: Clip.cs, VisionTransformer.cs, ConvImageEncoder.cs (the "tiny" preset's image tower),
 Transformer.cs, ResidualAttentionBlock.cs, SelfAttention.cs, QuickGelu.cs, ClipConfig.cs and ClipConfig.Presets.cs,
@@ -13,11 +18,12 @@ an 8-byte little-endian header length N, N bytes of JSON mapping each tensor nam
 [begin, end) byte offsets into the data that follows (plus an optional "__metadata__" map of strings), then the data,
 little-endian and row-major, with no holes.
 
-As a program, `clip_reference.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors` writes the
+As a program, `mode_clip.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors` writes the
 features of fixed inputs under given weights (see encode), for comparison with MoDE's own.
 """
 import json
 import math
+import os
 import struct
 from collections import OrderedDict
 
@@ -396,14 +402,124 @@ def encode(config_path, weights_path, inputs_path, out_path):
         image_features, text_features = model(images, inputs["tokens"].long())
         logits = model.scaled_cosine(image_features, text_features)
     save_safetensors(OrderedDict([("image_features", image_features), ("text_features", text_features),
-                                  ("logits", logits)]), out_path, metadata={"producer": "tests/python/clip_reference.py"})
+                                  ("logits", logits)]), out_path, metadata={"producer": "mode_clip.py"})
 
+
+
+# ---- An export folder (src/MoDE.Net/Export/RunExport.cs): models, router, routing and ensemble. ----
+
+CONFIG_FILE = "open_clip_config.json"
+WEIGHTS_FILE = "open_clip_model.safetensors"
+ROUTER_FILE = "mode_router.json"
+ROUTER_FORMAT_VERSION = 1
+
+
+def load(folder):
+    """The model of an exported folder (open_clip_config.json's model_cfg and open_clip_model.safetensors), in eval
+    mode. It takes images normalized by normalize_images (at the config's image_size) and token rows [B, L]."""
+    with open(os.path.join(folder, CONFIG_FILE), encoding="utf-8") as f:
+        config = json.load(f)
+    return load_model(config["model_cfg"], os.path.join(folder, WEIGHTS_FILE))
+
+
+class Router:
+    """mode_router.json of an export folder, with its centers: route() gives a task's expert weights from its
+    class-name embeddings, made by the caption encoder the file names (caption_encoder)."""
+
+    def __init__(self, folder):
+        path = os.path.join(folder, ROUTER_FILE)
+        with open(path, encoding="utf-8") as f:
+            self.config = config = json.load(f)
+        if config.get("format_version") != ROUTER_FORMAT_VERSION:
+            raise ValueError(f"{path}: router format version {config.get('format_version')}, this module reads {ROUTER_FORMAT_VERSION}")
+        self.folder = folder
+        self.experts = config["experts"]
+        self.fine_to_coarse = np.asarray(config["fine_to_coarse"], dtype=np.int64)
+        self.centers = {kind: np.load(os.path.join(folder, name)).astype(np.float32)
+                        for kind, name in config["centers"].items()}
+        self.routing = config["routing"]
+
+    def expert_folders(self):
+        """The folder of each expert, in expert order."""
+        return [os.path.join(self.folder, name) for name in self.config["models"]["experts"]]
+
+    def route(self, class_embeddings, formula=None, centers=None):
+        """Expert weights (float64, summing to 1) for a task whose classes have these unit embeddings [L, d], by
+        the file's default formula and centers unless named ("released_code" or "paper"; "fine" or "coarse")."""
+        formula = formula or self.routing["default"]["formula"]
+        centers = centers or self.routing["default"]["centers"]
+        expert_of = self.fine_to_coarse if centers == "fine" else np.arange(self.experts)
+        return route(class_embeddings, self.centers[centers], expert_of, self.experts, formula, self.routing["constants"])
+
+
+def load_router(folder):
+    return Router(folder)
+
+
+def route(class_embeddings, centers, expert_of, experts, formula, constants):
+    """ExpertRouter.cs: each class's nearest center (the max filter) and its L2 distance, then per expert
+    released_code: score = sum of exp((add - d) * mul) / temperature, add = exp(soften_offset - sqrt L) under
+    few_classes classes (else 0), mul = sharpness * log10(max(10, L - many_classes));
+    paper: score = sum of soften * exp(-d^2 / lambda), soften = exp(soften_offset - sqrt L) under few_classes classes
+    (else 1), lambda divided by ln L over many_classes classes; weights = softmax(score)."""
+    classes = np.asarray(class_embeddings, dtype=np.float32)
+    centers = np.asarray(centers, dtype=np.float32)
+    count = len(classes)
+    if count == 0:
+        raise ValueError("a task needs at least one class")
+    # float32 distances, as TensorPrimitives.Distance computes them
+    distances = np.sqrt(((classes[:, None, :] - centers[None, :, :]) ** 2).sum(-1, dtype=np.float32)).astype(np.float64)
+    nearest = distances.argmin(1)
+    distance = distances[np.arange(count), nearest]
+    c = constants
+    score = np.zeros(experts)
+    if formula == "released_code":
+        add = math.exp(c["soften_offset"] - math.sqrt(count)) if count < c["few_classes"] else 0.0
+        mul = c["sharpness"] * math.log10(max(10, count - c["many_classes"]))
+        for l in range(count):
+            score[expert_of[nearest[l]]] += math.exp((add - distance[l]) * mul)
+        score /= c["temperature"]
+    elif formula == "paper":
+        lam = c["lambda"] / math.log(count) if count > c["many_classes"] else c["lambda"]
+        soften = math.exp(c["soften_offset"] - math.sqrt(count)) if count < c["few_classes"] else 1.0
+        for l in range(count):
+            score[expert_of[nearest[l]]] += soften * math.exp(-distance[l] * distance[l] / lam)
+    else:
+        raise ValueError(f"unknown routing formula '{formula}' (known: released_code, paper)")
+    weights = np.exp(score - score.max())
+    return weights / weights.sum()
+
+
+def class_embedding(features):
+    """ClassEmbedding.cs: the mean of a class's L2-normalized prompt features, normalized again."""
+    total = F.normalize(features, dim=-1, eps=1e-12).sum(0)
+    return total / total.norm().clamp(min=1e-12)
+
+
+def class_weights(model, prompt_tokens):
+    """Each class's unit text embedding in the model's space: prompt_tokens[c] holds class c's prompt rows [P, L]."""
+    with torch.no_grad():
+        return torch.stack([class_embedding(model.encode_text(torch.as_tensor(rows).long())) for rows in prompt_tokens])
+
+
+def zero_shot_logits(model, images, weights):
+    """[B, C] cosine logits (no logit scale, as MoDE ensembles them) of normalized images against class weights."""
+    with torch.no_grad():
+        return model.encode_image(images) @ weights.T
+
+
+def ensemble(logits, weights):
+    """Ensemble.cs: sum over experts of w_c * logits_c, in float32, expert after expert."""
+    output = np.zeros(np.asarray(logits[0]).shape, dtype=np.float32)
+    for expert_logits, weight in zip(logits, weights):
+        output = np.asarray(expert_logits, dtype=np.float32) * np.float32(weight) + output
+    return output
 
 if __name__ == "__main__":
     import sys
     if len(sys.argv) != 6 or sys.argv[1] != "encode":
-        sys.exit("usage: clip_reference.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors")
+        sys.exit("usage: mode_clip.py encode CONFIG.json WEIGHTS.safetensors INPUTS.safetensors OUT.safetensors")
     try:
         encode(*sys.argv[2:])
     except (OSError, ValueError, KeyError) as e:
-        sys.exit(f"clip_reference.py: {e}")
+        sys.exit(f"mode_clip.py: {e}")
