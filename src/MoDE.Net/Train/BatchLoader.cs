@@ -125,7 +125,7 @@ public sealed class BatchLoader : IDisposable
         }
         for (int c = 0; c < ImageSet.Channels; c++)
         {
-            float mean = ClipImageTransform.Mean[c], std = ClipImageTransform.Std[c];
+            float mean = (float)ClipImageTransform.Mean[c], std = (float)ClipImageTransform.Std[c];
             var plane = chw.Slice(c * pixels, pixels);
             for (int p = 0; p < pixels; p++) plane[p] = (hwc[p * ImageSet.Channels + c] / 255f - mean) / std;
         }

@@ -134,7 +134,7 @@ public sealed partial class RunExportTests(TinyRun tiny, ITestOutputHelper outpu
         Assert.Equal(["context_length", "heads", "layers", "mlp_ratio", "vocab_size", "width"], json["model_cfg"]!["text_cfg"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(config, ClipConfig.FromJson(json["model_cfg"]!.ToJsonString()));
         Assert.Equal(["fill_color", "interpolation", "mean", "mode", "resize_mode", "size", "std"], json["preprocess_cfg"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
-        Assert.Equal(ClipImageTransform.Mean, json["preprocess_cfg"]!["mean"]!.AsArray().Select(n => n!.GetValue<float>()));
+        Assert.Equal(ClipImageTransform.Mean, json["preprocess_cfg"]!["mean"]!.AsArray().Select(n => n!.GetValue<double>()));
         string readme = ExportReadme.Text("/runs/x", config, 4, CaptionEncoder.DefaultName, CaptionTokenizer.Load(tiny.Run.Tokenizer));
         Assert.Contains(ExportReadme.OpenClipFence + "\nimport open_clip", readme);
         Assert.Contains("create_model_and_transforms(\"local-dir:expert_0\")", readme);
