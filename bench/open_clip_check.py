@@ -8,10 +8,16 @@ stand-ins, which this script writes to a temp folder and says so:
 bench/open_clip_check.sh runs the steps. Subcommands:
   captions OUT.jsonl PAIRS.jsonl...        captions of runs plus seeded hard strings, one JSON string a line
   tokens SRC MERGES CAPTIONS.jsonl IDS.npy  open_clip's SimpleTokenizer(MERGES) rows against MoDE.NET's (IDS.npy)
+  inputs WORK SIZE                         16 seeded SIZE x SIZE images (WORK/pixels.bin) and 16 captions
+  model SRC FOLDER MERGES WORK             open_clip.create_model_and_transforms('local-dir:FOLDER'), its preprocess
+                                           and SimpleTokenizer(MERGES) on WORK's inputs, against MoDE.NET's features
+                                           (WORK/mode_*.npy, from `MoDE.Bench openclip-features`)
 Prints its figures; exits 1 on any difference."""
+import atexit
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import unicodedata
@@ -46,6 +52,7 @@ def load_file(path, device="cpu"):
 def import_open_clip(source):
     """open_clip from `source` (a folder holding open_clip/), with the stand-ins ahead of it on the path."""
     folder = tempfile.mkdtemp(prefix="open-clip-stand-ins-")
+    atexit.register(shutil.rmtree, folder, True)
     for name, text in STAND_INS.items():
         path = os.path.join(folder, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -104,11 +111,55 @@ def tokens(source, merges, captions_path, ids_path):
     return 0 if same[~special].all() else 1
 
 
+CAPTIONS = ["a photo of a cat", "digit 2 printed in purple #design", "Travel photo - forest", "naïve café",
+            "a red circle on white", "", "the letter Q in a serif font", "sunset over the sea, 4k",
+            "A PHOTO OF A DOG!!!", "two  spaces\tand a tab", "&amp; html", "日本語のテキスト", "x" * 300,
+            "a blue square", "emoji 😀 here", "the end"]
+
+
+def inputs(work, size):
+    rng = np.random.default_rng(5)
+    rng.integers(0, 256, size=(len(CAPTIONS), int(size), int(size), 3), dtype=np.uint8).tofile(os.path.join(work, "pixels.bin"))
+    with open(os.path.join(work, "captions.jsonl"), "w", encoding="utf-8") as f:
+        for text in CAPTIONS:
+            f.write(json.dumps(text) + "\n")
+
+
+def model(source, folder, merges, work):
+    open_clip = import_open_clip(source)
+    import torch
+    from PIL import Image
+    clip, _, preprocess = open_clip.create_model_and_transforms("local-dir:" + folder)
+    clip.eval()
+    config = json.load(open(os.path.join(folder, "open_clip_config.json")))["model_cfg"]
+    size, context = config["vision_cfg"]["image_size"], config["text_cfg"]["context_length"]
+    tokenizer = open_clip.tokenizer.SimpleTokenizer(bpe_path=merges, context_length=context)
+    pixels = np.fromfile(os.path.join(work, "pixels.bin"), dtype=np.uint8).reshape(-1, size, size, 3)
+    with open(os.path.join(work, "captions.jsonl"), encoding="utf-8") as f:
+        texts = [json.loads(line) for line in f]
+    tokens = tokenizer(texts)
+    with torch.no_grad():
+        images = torch.stack([preprocess(Image.fromarray(p)) for p in pixels])
+        image = clip.encode_image(images, normalize=True).numpy()
+        text = clip.encode_text(tokens, normalize=True).numpy()
+    ours = {name: np.load(os.path.join(work, f"mode_{name}.npy")) for name in ("image", "text", "tokens")}
+    same_tokens = np.array_equal(tokens.numpy().ravel(), ours["tokens"])
+    image_diff, text_diff = float(np.abs(image - ours["image"]).max()), float(np.abs(text - ours["text"]).max())
+    parameters = sum(p.numel() for p in clip.parameters())
+    print(f"model: open_clip built {folder} ({parameters:,} parameters); token rows {'identical' if same_tokens else 'DIFFERENT'}; "
+          f"max |open_clip - MoDE.NET|: image features {image_diff:.2e}, text features {text_diff:.2e}")
+    return 0 if same_tokens and image_diff < 1e-4 and text_diff < 1e-4 else 1
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "captions":
         captions(arguments[0], arguments[1:])
     elif command == "tokens":
         sys.exit(tokens(*arguments))
+    elif command == "inputs":
+        inputs(*arguments)
+    elif command == "model":
+        sys.exit(model(*arguments))
     else:
         sys.exit(f"unknown subcommand {command!r}")

@@ -1,20 +1,48 @@
 #!/usr/bin/env bash
-# MoDE.NET against open_clip's own code (bench/open_clip_check.py says how open_clip is imported without pip).
-#   tokens: every caption of the runs given plus 5,000 seeded hard strings, tokenized by MoDE.NET with CLIP's own
-#           merges file and by open_clip's SimpleTokenizer with the same file: the rows must be identical.
+# MoDE.NET against open_clip's own code (bench/open_clip_check.py says how open_clip is imported without pip):
+#   tokens:    every caption of the runs given plus 5,000 seeded hard strings, tokenized by MoDE.NET with CLIP's own
+#              merges file and by open_clip's SimpleTokenizer with the same file: the rows must be identical;
+#   ViT-B-32:  a seeded random ViT-B-32 written by MoDE.NET as an open_clip folder, built by open_clip's
+#              create_model_and_transforms('local-dir:...'): same token rows, features within 1e-4;
+#   each run whose models are ViTs: `mode export`, then expert_0 the same way, with the export's bpe_vocab.txt.gz.
 # Usage: bench/open_clip_check.sh OPEN_CLIP_SRC MERGES_FILE [RUN_DIR...]
 #   OPEN_CLIP_SRC: the src/ folder of an open_clip checkout (v3.3.0 runs on Debian 12's python3-torch 1.13);
 #   MERGES_FILE: bpe_simple_vocab_16e6.txt.gz (open_clip ships it in src/open_clip/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-source=$(realpath "${1:?usage: bench/open_clip_check.sh OPEN_CLIP_SRC MERGES_FILE [RUN_DIR...]}")
-merges=$(realpath "${2:?usage: bench/open_clip_check.sh OPEN_CLIP_SRC MERGES_FILE [RUN_DIR...]}")
+usage="usage: bench/open_clip_check.sh OPEN_CLIP_SRC MERGES_FILE [RUN_DIR...]"
+source=$(realpath "${1:?$usage}")
+merges=$(realpath "${2:?$usage}")
 shift 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+check=(/usr/bin/python3 "$root/bench/open_clip_check.py")
+dotnet build "$root/bench/MoDE.Bench" -c Release -v quiet -nologo | tail -1
+dotnet build "$root/src/MoDE.Cli" -c Release -v quiet -nologo | tail -1
+bench=(dotnet run --project "$root/bench/MoDE.Bench" -c Release --no-build --)
+mode=(dotnet run --project "$root/src/MoDE.Cli" -c Release --no-build --)
 pairs=()
 for run in "$@"; do pairs+=("$run/pairs/pairs.jsonl"); done
 
-/usr/bin/python3 "$root/bench/open_clip_check.py" captions "$work/captions.jsonl" "${pairs[@]}"
-dotnet run --project "$root/bench/MoDE.Bench" -c Release -- openclip-rows "$merges" "$work/captions.jsonl" "$work/ids.npy"
-/usr/bin/python3 "$root/bench/open_clip_check.py" tokens "$source" "$merges" "$work/captions.jsonl" "$work/ids.npy"
+"${check[@]}" captions "$work/captions.jsonl" "${pairs[@]}"
+"${bench[@]}" openclip-rows "$merges" "$work/captions.jsonl" "$work/ids.npy"
+"${check[@]}" tokens "$source" "$merges" "$work/captions.jsonl" "$work/ids.npy"
+
+mkdir "$work/b32"
+"${check[@]}" inputs "$work/b32" 224
+"${bench[@]}" openclip-features preset ViT-B-32 "$merges" "$work/b32"
+"${check[@]}" model "$source" "$work/b32/model" "$merges" "$work/b32"
+
+for run in "$@"; do
+    name=$(basename "$run")
+    "${mode[@]}" export --run "$run" --to "$work/$name-export" > "$work/$name-export.log"
+    if ! grep -q '"patch_size"' "$work/$name-export/expert_0/open_clip_config.json"; then
+        echo "$name: not a ViT run (open_clip cannot build its CNN image tower); its tokens were checked above"
+        continue
+    fi
+    size=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model_cfg']['vision_cfg']['image_size'])" "$work/$name-export/expert_0/open_clip_config.json")
+    mkdir "$work/$name"
+    "${check[@]}" inputs "$work/$name" "$size"
+    "${bench[@]}" openclip-features run "$run" expert_0 "$work/$name"
+    "${check[@]}" model "$source" "$work/$name-export/expert_0" "$work/$name-export/bpe_vocab.txt.gz" "$work/$name"
+done
