@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MoDE.Storage;
@@ -84,15 +85,24 @@ public static class OpenClipCheckpoint
     /// <summary>One tensor of a checkpoint: its shape, its element type when a float type, and how to read it.</summary>
     sealed record Stored(long[] Shape, ScalarType? Float, string Dtype, Func<Tensor> Read);
 
-    /// <summary>Whether <paramref name="path"/> is a torch.save archive (a zip) rather than a safetensors file; a
-    /// pickle that is not in a zip (torch.save's format before PyTorch 1.6) is refused here.</summary>
+    /// <summary>Whether <paramref name="path"/> is a torch.save archive (a zip) rather than a safetensors file (an
+    /// 8-byte header length, then the JSON header); a pickle that is not in a zip (torch.save's format before PyTorch
+    /// 1.6) and a file that is neither (no JSON object where a header that fits in the file would start) are refused here.</summary>
     static bool IsTorchSave(string path)
     {
-        Span<byte> head = stackalloc byte[4];
-        using (var stream = File.OpenRead(path)) head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        Span<byte> head = stackalloc byte[9];
+        long length;
+        using (var stream = File.OpenRead(path))
+        {
+            length = stream.Length;
+            head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+        if (TorchStateDict.IsZip(head)) return true;
         if (head.Length >= 2 && head[0] == 0x80 && head[1] <= 5) // a pickle's PROTO opcode
             throw new InvalidDataException($"{path}: a pickle outside a zip archive (torch.save's format before PyTorch 1.6), which is not read; re-save it with torch.save(torch.load(IN, weights_only=True), OUT) from PyTorch 1.6 or later");
-        return TorchStateDict.IsZip(head);
+        if (head.Length == 9 && head[8] != (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(head) > (ulong)(length - 8))
+            throw new InvalidDataException($"{path}: neither a torch.save zip archive nor a safetensors file (it starts with bytes {Convert.ToHexString(head)})");
+        return false;
     }
 
     static Dictionary<string, Stored> FromTorchSave(string path) => TorchStateDict.Read(path).ToDictionary(e => e.Key, e => e.Value is Tensor t

@@ -24,6 +24,9 @@ public static class TorchStateDict
     static readonly string[] NotWeights = ["input_resolution", "context_length", "vocab_size"];
     const string DataParallel = "module.";
 
+    /// <summary>The most pickle read for the check: ViT-B-32's state dict pickles to 38 KB, its tensors lie outside it.</summary>
+    const int MaxPickleBytes = 64 << 20;
+
     /// <summary>Every entry of the state dict in <paramref name="path"/> by name: a <see cref="Tensor"/> (made in the
     /// caller's dispose scope) or, for an entry that is not a tensor, its .NET value. Throws
     /// <see cref="InvalidDataException"/> naming the file when it is not such an archive or asks for anything else.</summary>
@@ -41,9 +44,11 @@ public static class TorchStateDict
                 // PyBridge unpickles the first entry whose name ends in data.pkl: it must be the only one.
                 var pickles = archive.Entries.Where(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal)).ToList();
                 if (pickles.Count != 1) throw Bad(path, $"a zip archive with {pickles.Count} entries named *data.pkl, torch.save writes one");
-                using var pickle = new MemoryStream();
-                using (var entry = pickles[0].Open()) entry.CopyTo(pickle);
-                if (TorchSaveGlobals.Refusal(pickle.ToArray()) is string refusal)
+                var pickle = new byte[MaxPickleBytes + 1];
+                int length;
+                using (var entry = pickles[0].Open()) length = entry.ReadAtLeast(pickle, pickle.Length, throwOnEndOfStream: false);
+                if (length > MaxPickleBytes) throw Bad(path, $"{pickles[0].FullName} holds more than {MaxPickleBytes} bytes of pickle, far more than a state dict's");
+                if (TorchSaveGlobals.Refusal(pickle[..length]) is string refusal)
                     throw Bad(path, $"refused before unpickling {pickles[0].FullName}: {refusal}");
             }
             stream.Position = 0;
@@ -68,7 +73,8 @@ public static class TorchStateDict
         return entries;
     }
 
-    static string Detail(Exception e) => (e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message).ReplaceLineEndings(" ");
+    /// <summary>The first line of the exception's message and of its cause's (libtorch appends its stack to a message).</summary>
+    static string Detail(Exception e) => string.Join(": ", new[] { e, e.InnerException }.OfType<Exception>().Select(x => x.Message.Split('\n')[0].Trim()));
 
     static InvalidDataException Bad(string path, string reason) => new($"{path}: {reason}");
 }

@@ -4,6 +4,7 @@ using System.Text;
 using MoDE.Model;
 using TorchSharp;
 using TorchSharp.PyBridge;
+using Xunit.Abstractions;
 
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace MoDE.Tests.Model;
 /// zip layout and pickle torch.save produces) or by hand (hostile pickles), and by PyTorch itself
 /// (tests/python/torch_save_reference.py hostile).
 /// </summary>
-public class TorchStateDictTests
+public class TorchStateDictTests(ITestOutputHelper output)
 {
     static readonly string Folder = Directory.CreateTempSubdirectory("mode-torchsave").FullName;
 
@@ -64,12 +65,13 @@ public class TorchStateDictTests
 
     /// <summary>Loads <paramref name="path"/> into a fresh model and checks the refusal: one line that starts with the
     /// file and holds every <paramref name="reasons"/>, and no weight changed.</summary>
-    static void AssertRefused(string path, ClipConfig config, params string[] reasons)
+    void AssertRefused(string path, ClipConfig config, params string[] reasons)
     {
         using var scope = torch.NewDisposeScope();
         using var model = new Clip(config, seed: 2);
         var before = Weights(model);
         var error = Assert.Throws<InvalidDataException>(() => OpenClipCheckpoint.Load(model, path));
+        output.WriteLine(error.Message);
         Assert.StartsWith(path + ": ", error.Message);
         Assert.DoesNotContain('\n', error.Message);
         foreach (var reason in reasons) Assert.Contains(reason, error.Message);
@@ -93,6 +95,23 @@ public class TorchStateDictTests
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(int)(bytes.Length * kept)]);
         AssertRefused(path, Tiny, format == "pt" ? "not a readable torch.save archive" : "truncated safetensors file");
+    }
+
+    [Theory]
+    [Trait("Hostile", "class17")]
+    [InlineData("text", "neither a torch.save zip archive nor a safetensors file (it starts with bytes 6E6F7420612063")]
+    [InlineData("legacy", "a pickle outside a zip archive (torch.save's format before PyTorch 1.6)")]
+    [InlineData("empty", "not a safetensors file (0 bytes")]
+    public void FileOfNeitherFormatIsRefused(string kind, string reason)
+    {
+        string path = Path.Combine(Folder, "neither-" + kind + ".pt");
+        File.WriteAllBytes(path, kind switch
+        {
+            "text" => "not a checkpoint at all\n"u8.ToArray(),
+            "legacy" => [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, (byte)'.'], // PyTorch's legacy magic number
+            _ => [],
+        });
+        AssertRefused(path, Tiny, reason);
     }
 
     [Theory]
