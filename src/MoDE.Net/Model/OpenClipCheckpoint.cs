@@ -12,7 +12,8 @@ namespace MoDE.Model;
 /// A <see cref="Clip"/>'s weights as open_clip's <c>open_clip_model.safetensors</c>: every tensor of
 /// <see cref="OpenClipNames"/>, float32, under open_clip's name. <see cref="Load"/> reads every tensor and checks it
 /// (name, shape, float dtype, finite values) before it changes the model, so a file that is wrong in any way leaves
-/// the model as it was, and the one-line error lists every missing, unexpected or wrongly shaped tensor.
+/// the model as it was, and the one-line error lists every missing, unexpected or wrongly shaped tensor. It reads the
+/// same tensors from a PyTorch state dict saved by torch.save (<see cref="TorchStateDict"/>).
 /// </summary>
 public static class OpenClipCheckpoint
 {

@@ -54,7 +54,8 @@ public class TorchStateDictTests(ITestOutputHelper output)
     public void TorchSaveStateDictLoadsEveryWeightConverted(bool wrap, ScalarType dtype)
     {
         using var scope = torch.NewDisposeScope();
-        string path = Saved($"roundtrip-{wrap}-{dtype}", Tiny, (_, t) => t.to(dtype), wrap);
+        // logit_scale as shape [1], as some open_clip checkpoints hold it (its load_checkpoint reshapes it)
+        string path = Saved($"roundtrip-{wrap}-{dtype}", Tiny, (name, t) => (name == "logit_scale" ? t.reshape(1) : t).to(dtype), wrap);
         using var source = new Clip(Tiny, seed: 1);
         using var target = new Clip(Tiny, seed: 2);
         OpenClipCheckpoint.Load(target, path);
