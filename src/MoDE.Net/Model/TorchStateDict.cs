@@ -44,11 +44,15 @@ public static class TorchStateDict
                 // PyBridge unpickles the first entry whose name ends in data.pkl: it must be the only one.
                 var pickles = archive.Entries.Where(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal)).ToList();
                 if (pickles.Count != 1) throw Bad(path, $"a zip archive with {pickles.Count} entries named *data.pkl, torch.save writes one");
-                var pickle = new byte[MaxPickleBytes + 1];
-                int length;
-                using (var entry = pickles[0].Open()) length = entry.ReadAtLeast(pickle, pickle.Length, throwOnEndOfStream: false);
-                if (length > MaxPickleBytes) throw Bad(path, $"{pickles[0].FullName} holds more than {MaxPickleBytes} bytes of pickle, far more than a state dict's");
-                if (TorchSaveGlobals.Refusal(pickle[..length]) is string refusal)
+                using var pickle = new MemoryStream();
+                using (var entry = pickles[0].Open())
+                {
+                    var chunk = new byte[1 << 16];
+                    for (int read; (read = entry.Read(chunk)) > 0; pickle.Write(chunk, 0, read))
+                        if (pickle.Length + read > MaxPickleBytes)
+                            throw Bad(path, $"{pickles[0].FullName} holds more than {MaxPickleBytes} bytes of pickle, far more than a state dict's");
+                }
+                if (TorchSaveGlobals.Refusal(pickle.ToArray()) is string refusal)
                     throw Bad(path, $"refused before unpickling {pickles[0].FullName}: {refusal}");
             }
             stream.Position = 0;
