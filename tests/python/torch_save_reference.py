@@ -100,11 +100,15 @@ class Unknown:
 
 def hostile(out_dir, marker):
     """Files torch.save writes that a state-dict reader must refuse: exploit.pt (a state dict holding an Exploit),
-    unknown.pt (a state dict holding an Unknown), torchscript.pt (torch.jit.save of a scripted module)."""
+    unknown.pt (a state dict holding an Unknown), torchscript.pt (torch.jit.save of a scripted module); and
+    protocol4.pt, a state dict in pickle protocol 4 ({"weight": [[0, 1], [2, 3]], "bias": [0.5, -1]}), which it must read."""
     weight = torch.ones(2, 2)
     torch.save(OrderedDict(weight=weight, exploit=Exploit(marker)), os.path.join(out_dir, "exploit.pt"))
     torch.save(OrderedDict(weight=weight, unknown=Unknown()), os.path.join(out_dir, "unknown.pt"))
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), os.path.join(out_dir, "torchscript.pt"))
+    # and one it must accept: protocol 4 names the tensor classes with STACK_GLOBAL and memoized strings
+    torch.save(OrderedDict(weight=torch.arange(4.0).reshape(2, 2), bias=torch.tensor([0.5, -1.0])),
+               os.path.join(out_dir, "protocol4.pt"), pickle_protocol=4)
 
 
 if __name__ == "__main__":

@@ -187,24 +187,30 @@ public class TorchStateDictTests(ITestOutputHelper output)
     {
         string folder = Directory.CreateTempSubdirectory("mode-evil-").FullName;
         string marker = Path.Combine(folder, "MARKER");
-        AssertRefused(Archive("evil-" + kind, Malicious(kind, marker)), Tiny, named);
+        AssertRefused(Archive("evil-" + kind, Malicious(kind, marker)), Tiny, "refused before unpickling", named);
         Assert.False(File.Exists(marker), "the pickle's command ran");
         Directory.Delete(folder, recursive: true);
     }
 
     [FactWithPyTorch]
     [Trait("Hostile", "class17")]
-    public void PyTorchsExploitUnknownClassAndTorchScriptAreRefused()
+    public void PyTorchsExploitUnknownClassAndTorchScriptAreRefusedItsProtocol4Read()
     {
         string folder = Directory.CreateTempSubdirectory("mode-evil-torch-").FullName;
         string marker = Path.Combine(folder, "MARKER");
         string script = Path.Combine(Repository.Root, "tests", "python", "torch_save_reference.py");
         var (code, output) = ChildProcess.Run(FactWithPyTorchAttribute.Python, [script, "hostile", folder, marker]);
         Assert.True(code == 0, $"{script} exited {code}: {output}");
-        AssertRefused(Path.Combine(folder, "exploit.pt"), Tiny, "posix.system");
-        AssertRefused(Path.Combine(folder, "unknown.pt"), Tiny, "__main__.Unknown");
+        AssertRefused(Path.Combine(folder, "exploit.pt"), Tiny, "refused before unpickling", "posix.system");
+        AssertRefused(Path.Combine(folder, "unknown.pt"), Tiny, "refused before unpickling", "__main__.Unknown");
         AssertRefused(Path.Combine(folder, "torchscript.pt"), Tiny, "TorchScript archive", "torch.jit.load", ".state_dict()");
         Assert.False(File.Exists(marker), "the pickle's command ran");
+        using (var scope = torch.NewDisposeScope())
+        {
+            var accepted = TorchStateDict.Read(Path.Combine(folder, "protocol4.pt"));
+            Assert.Equal([0f, 1, 2, 3], ((Tensor)accepted["weight"]!).data<float>().ToArray());
+            Assert.Equal([0.5f, -1], ((Tensor)accepted["bias"]!).data<float>().ToArray());
+        }
         Directory.Delete(folder, recursive: true);
     }
 }
