@@ -1,6 +1,6 @@
-"""State dicts saved by torch.save from the PyTorch reference (clip_reference.py), for MoDE.NET to load.
+"""State dicts saved by torch.save from the PyTorch reference (src/MoDE.Net/Export/mode_clip.py), for MoDE.NET to load.
 
-`torch_save_reference.py save CONFIG.json SEED OUT_DIR [--half]` builds clip_reference.CLIP for the config with
+`torch_save_reference.py save CONFIG.json SEED OUT_DIR [--half]` builds mode_clip.CLIP for the config with
 weights drawn from torch.manual_seed(SEED), and writes to OUT_DIR:
 - plain.pt: torch.save(model.state_dict()), as open_clip saves a pretrained state dict;
 - wrapped.pt: {"epoch", "name", "state_dict": {"module." + name: tensor}, "optimizer"}, as open_clip's training loop
@@ -23,7 +23,8 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-import clip_reference as ref
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "MoDE.Net", "Export"))
+import mode_clip as ref  # noqa: E402
 
 BATCH = 2
 
