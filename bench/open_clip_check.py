@@ -12,6 +12,10 @@ bench/open_clip_check.sh runs the steps. Subcommands:
   model SRC FOLDER MERGES WORK             open_clip.create_model_and_transforms('local-dir:FOLDER'), its preprocess
                                            and SimpleTokenizer(MERGES) on WORK's inputs, against MoDE.NET's features
                                            (WORK/mode_*.npy, from `MoDE.Bench openclip-features`)
+  save SRC NAME MERGES WORK                open_clip.create_model(NAME) at open_clip's own seeded random init,
+                                           torch.save(state_dict()) to WORK/open_clip_pytorch_model.bin, and its
+                                           features of WORK's inputs (WORK/open_clip_*.npy)
+  compare WORK                             those features against MoDE.NET's from the saved file (WORK/mode_*.npy)
 Prints its figures; exits 1 on any difference."""
 import atexit
 import json
@@ -151,6 +155,38 @@ def model(source, folder, merges, work):
     return 0 if same_tokens and image_diff < 1e-4 and text_diff < 1e-4 else 1
 
 
+def save(source, name, merges, work):
+    open_clip = import_open_clip(source)
+    import torch
+    from PIL import Image
+    torch.manual_seed(3)
+    clip, _, preprocess = open_clip.create_model_and_transforms(name)
+    clip.eval()
+    with torch.no_grad():  # open_clip initialises logit_scale to ln(1/0.07) and some biases to zero: draw them too
+        for parameter in clip.parameters():
+            parameter.add_(0.02 * torch.randn_like(parameter))
+    torch.save(clip.state_dict(), os.path.join(work, "open_clip_pytorch_model.bin"))
+    size = clip.visual.image_size[0]
+    tokenizer = open_clip.tokenizer.SimpleTokenizer(bpe_path=merges, context_length=clip.context_length)
+    pixels = np.fromfile(os.path.join(work, "pixels.bin"), dtype=np.uint8).reshape(-1, size, size, 3)
+    with open(os.path.join(work, "captions.jsonl"), encoding="utf-8") as f:
+        texts = [json.loads(line) for line in f]
+    with torch.no_grad():
+        images = torch.stack([preprocess(Image.fromarray(p)) for p in pixels])
+        np.save(os.path.join(work, "open_clip_image.npy"), clip.encode_image(images, normalize=True).numpy())
+        np.save(os.path.join(work, "open_clip_text.npy"), clip.encode_text(tokenizer(texts), normalize=True).numpy())
+    parameters = sum(p.numel() for p in clip.parameters())
+    print(f"save: open_clip's {name} ({parameters:,} parameters) saved by torch.save to {work}")
+
+
+def compare(work):
+    diffs = {name: float(np.abs(np.load(os.path.join(work, f"open_clip_{name}.npy")) - np.load(os.path.join(work, f"mode_{name}.npy"))).max())
+             for name in ("image", "text")}
+    print(f"compare: MoDE.NET read open_clip's torch.save file; max |open_clip - MoDE.NET|: image features "
+          f"{diffs['image']:.2e}, text features {diffs['text']:.2e}")
+    return 0 if max(diffs.values()) < 1e-4 else 1
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "captions":
@@ -161,5 +197,9 @@ if __name__ == "__main__":
         inputs(*arguments)
     elif command == "model":
         sys.exit(model(*arguments))
+    elif command == "save":
+        save(*arguments)
+    elif command == "compare":
+        sys.exit(compare(*arguments))
     else:
         sys.exit(f"unknown subcommand {command!r}")

@@ -14,7 +14,9 @@ namespace MoDE.Bench;
 /// open_clip's own code computes from an exported folder.
 ///   run RUN MODEL WORK: the model of a finished run (train/MODEL.ckpt) with the run's tokenizer;
 ///   preset PRESET MERGES WORK: a seeded random PRESET with CLIP's vocabulary (MERGES), also written to WORK/model as
-///   an open_clip folder (open_clip_model.safetensors, open_clip_config.json), as `mode export` writes a model.
+///   an open_clip folder (open_clip_model.safetensors, open_clip_config.json), as `mode export` writes a model;
+///   load PRESET CHECKPOINT MERGES WORK: PRESET with the weights of CHECKPOINT (a state dict open_clip saved) read by
+///   OpenClipCheckpoint.Load, and CLIP's vocabulary.
 /// </summary>
 static class OpenClipFeatures
 {
@@ -30,6 +32,12 @@ static class OpenClipFeatures
             var run = new RunLayout(args[1]);
             state = TrainState.Load(run.Model(args[2]));
             (model, tokenizer, work) = (state.Model, CaptionTokenizer.Load(run.Tokenizer), args[3]);
+        }
+        else if (args[0] == "load")
+        {
+            tokenizer = CaptionTokenizer.FromOpenClipMerges(args[3]);
+            (model, work) = (new Clip(ClipConfig.Resolve(args[1], tokenizer.VocabSize, 224)), args[4]);
+            OpenClipCheckpoint.Load(model, args[2]);
         }
         else
         {

@@ -12,7 +12,7 @@ using MoDE.Tokenizer;
 // or: bpe [MAX_REFERENCE_SECONDS] (BPE training with one long word, incremental against the reference trainer)
 // or: train PRESET THREADS [WARMUP_STEPS] [STEPS] [BATCH] (run by bench/train_peers.py against PyTorch), or: checkpoint [PRESET], or: openclip-export [PRESET]
 // or: direct FOLDER shards|ingest|train|alternate|loader [stored|source] [PAIRS] [STEPS] [BATCH] (training from stored pixels or from the source's shards)
-// or: openclip-vocab MERGES_FILE (CLIP's own vocabulary against open_clip's ids), openclip-rows MERGES_FILE CAPTIONS_JSONL OUT_NPY, openclip-features run RUN MODEL WORK | preset PRESET MERGES WORK (bench/open_clip_check.py), or: scale-train RUN [STEPS] [alone], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
+// or: openclip-vocab MERGES_FILE (CLIP's own vocabulary against open_clip's ids), openclip-rows MERGES_FILE CAPTIONS_JSONL OUT_NPY, openclip-features run RUN MODEL WORK | preset PRESET MERGES WORK | load PRESET CHECKPOINT MERGES WORK (bench/open_clip_check.py), or: scale-train RUN [STEPS] [alone], scale-eval RUN, scale-batches RUN [STEPS] (a large built-in run; bench/scale.sh runs them, CorpusScale.cs says what they measure)
 // or: retrieval-eval before|after|both [IMAGES] (the eval stage's scoring of a retrieval set, 5 captions per image)
 
 string which = args.Length > 0 ? args[0] : "embed";
