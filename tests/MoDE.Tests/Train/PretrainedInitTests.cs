@@ -6,6 +6,7 @@ using MoDE.Data;
 using MoDE.Data.Ingest;
 using MoDE.Eval;
 using MoDE.Model;
+using MoDE.Report;
 using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tests.Cli;
@@ -90,6 +91,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
             var log = new StringWriter();
             TrainStage.Run(run, options, log);
             EvalStage.Run(run, PipelineTests.Tiny.Eval, log);
+            RunReport.Write(run, log);
             Assert.Contains("train: seed: the pretrained model", log.ToString());
 
             using (var seed = TrainState.Load(run.Model(RunModels.Seed)))
@@ -112,6 +114,13 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
             foreach (var pair in PairStore.ReadCaptions(run.Pairs).Take(50))
                 Assert.Equal(clip.Encode(pair.Caption), tokenizer.Encode(pair.Caption));
             Assert.True(File.Exists(run.ResultsJson)); // evaluated with it
+
+            // Where it started from, in the report's provenance and in `mode status`.
+            string sha = FileIdentity.Of(files.Checkpoint).Sha256;
+            Assert.Contains($"Init.Checkpoint.Sha256={sha}", File.ReadAllText(run.ReportMarkdown));
+            var status = InProcessMode.Run("status", "--run", run.Root);
+            Assert.Contains($"pretrained {FileIdentity.Of(files.Checkpoint)}; seed Skip, models Seed", status.Output);
+            Assert.Contains($"vocabulary {FileIdentity.Of(files.Vocabulary)}", status.Output);
 
             // The marker records the files by content; a rerun with another checkpoint is refused as one with other options.
             string marker = File.ReadAllText(run.Done("train"));
