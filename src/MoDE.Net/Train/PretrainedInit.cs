@@ -34,7 +34,7 @@ public sealed record PretrainedInit(FileIdentity Checkpoint, PretrainedSeed Seed
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"{e.Message.ReplaceLineEndings(" ")} (the run's model: '{model}' with a vocabulary of {config.Text.VocabSize} tokens)",
+            throw new ArgumentException($"{e.Message.ReplaceLineEndings(" ")} (the run's model is --model '{model}' with the {config.Text.VocabSize}-token vocabulary of --tokenizer)",
                 nameof(TrainOptions.Init), e);
         }
     }

@@ -136,6 +136,7 @@ public sealed record TrainOptions
     public int SeedSteps => (int)Math.Round(Steps * SeedShare);
 
     /// <summary>The seed steps this run trains: none when the seed is a pretrained checkpoint (<see cref="PretrainedSeed.Skip"/>).</summary>
+    [JsonIgnore] // follows from Init, which the JSON holds
     public int TrainedSeedSteps => Init is { Seed: PretrainedSeed.Skip } ? 0 : SeedSteps;
     public int ExpertSteps => Steps - SeedSteps;
 
