@@ -130,8 +130,8 @@ public static class TrainStage
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (options.Tokenizer is null) return; // Validate refuses Init without it
-        var tokenizer = OpenClipTokenizer(options, imageSize);
-        options.Init?.Check(ClipConfig.Resolve(options.Model, tokenizer.VocabSize, imageSize), options.Model);
+        OpenClipTokenizer(options, imageSize);
+        options.Init?.Check(Config(options, imageSize), options.Model);
     }
 
     /// <summary>
