@@ -44,6 +44,7 @@ public static class TrainStage
         var captions = PairStore.ReadCaptions(run.Pairs);
         using var images = RunImages.Open(run.Images);
         PairStore.RequireImagePerPair(captions.Count, images, run.Pairs, run.Images);
+        options.Init?.Check(Config(options, images.Height), options.Model); // before anything is written (Validate: Init comes with a Tokenizer)
 
         var tokenizer = File.Exists(run.Tokenizer) ? CaptionTokenizer.Load(run.Tokenizer) : null;
         // One left by an attempt that failed before the stage recorded its options may be of the other kind: made anew.
@@ -64,7 +65,6 @@ public static class TrainStage
         if (config.Vision.ImageSize != images.Height || config.Vision.ImageSize != images.Width)
             throw new ArgumentException($"model '{options.Model}' takes {config.Vision.ImageSize}x{config.Vision.ImageSize} images, but the run's images ({run.Images}) are " +
                                         $"{images.Height}x{images.Width}; ingest with --image-size {config.Vision.ImageSize}", nameof(options));
-        options.Init?.Check(config, options.Model);
         var all = new TrainingData(images, tokens, embedded, [], 0);
         Stage.MarkStarted(run, options);
 

@@ -55,7 +55,19 @@ public sealed class PretrainedFiles : IDisposable
         OtherCheckpoint = Save("other.safetensors", ClipConfig.Tiny(VocabSize), 98);
         VitCheckpoint = Save("vit.safetensors", ClipConfig.TinyVit(VocabSize), 99);
         SmallVocabularyCheckpoint = Save("small-vocabulary.safetensors", ClipConfig.Tiny(CaptionTokenizer.DefaultVocabSize), 99);
+        TruncatedCheckpoint = Path.Combine(Folder, "truncated.safetensors");
+        byte[] whole = File.ReadAllBytes(Checkpoint);
+        File.WriteAllBytes(TruncatedCheckpoint, whole[..(whole.Length / 2)]);
+        NanCheckpoint = Path.Combine(Folder, "nan.safetensors");
+        using (var model = new Clip(ClipConfig.Tiny(VocabSize), 99))
+        {
+            using (torch.no_grad()) model.LogitScale.fill_(double.NaN);
+            OpenClipCheckpoint.Save(model, NanCheckpoint);
+        }
     }
+
+    public string TruncatedCheckpoint { get; }
+    public string NanCheckpoint { get; }
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
@@ -179,11 +191,33 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         finally { Directory.Delete(run.Root, recursive: true); }
     }
 
+    [Fact]
+    [Trait("Hostile", "class17")]
+    public void ACheckpointChangedAfterItWasGivenIsRefusedBeforeAnyModelTrains()
+    {
+        var run = SplitRun.Copy("mode-init-changed");
+        try
+        {
+            string copy = Path.Combine(run.Root, "pretrained.safetensors");
+            File.Copy(files.Checkpoint, copy);
+            var options = Options.WithTokenizer(files.Vocabulary).WithInit(copy);
+            File.Copy(files.OtherCheckpoint, copy, overwrite: true); // same architecture, same length, other weights
+            var error = Assert.Throws<ArgumentException>(() => TrainStage.Run(run, options, new StringWriter()));
+            Assert.Equal(nameof(TrainOptions.Init), error.ParamName);
+            Assert.Contains($"{copy}: changed since it was given", error.Message);
+            Assert.False(File.Exists(run.Started("train")) || File.Exists(run.Tokenizer)); // nothing written, nothing trained
+            Assert.False(File.Exists(run.Model(RunModels.Seed)) || File.Exists(run.UnfinishedModel(RunModels.Seed)));
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
     public static TheoryData<string, string> Refused => new()
     {
         { "architecture", "--init: " },
         { "vocabulary", "--init: " },
         { "missing-init", "--init: " },
+        { "truncated", "--init: " },
+        { "nan", "--init: " },
         { "missing-tokenizer", "--tokenizer: " },
         { "damaged-tokenizer", "--tokenizer: " },
         { "init-seed-alone", "--init-seed applies only with --init" },
@@ -205,6 +239,8 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
             "architecture" => ["--init", files.VitCheckpoint, "--tokenizer", files.Vocabulary],
             "vocabulary" => ["--init", files.SmallVocabularyCheckpoint, "--tokenizer", files.Vocabulary],
             "missing-init" => ["--init", missing, "--tokenizer", files.Vocabulary],
+            "truncated" => ["--init", files.TruncatedCheckpoint, "--tokenizer", files.Vocabulary],
+            "nan" => ["--init", files.NanCheckpoint, "--tokenizer", files.Vocabulary],
             "missing-tokenizer" => ["--tokenizer", missing],
             "damaged-tokenizer" => ["--tokenizer", damaged],
             "init-seed-alone" => ["--init-seed", "finetune"],
@@ -217,6 +253,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         Assert.Single(mode.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, mode.Error);
         Assert.False(Directory.Exists(root)); // no stage ran
+        if (wrong == "nan") Assert.Contains("'logit_scale' holds NaN", mode.Error);
         if (wrong == "architecture") Assert.Matches("unexpected [0-9]+: visual.conv1.weight", mode.Error);
         if (wrong == "vocabulary") Assert.Contains($"'token_embedding.weight' has shape [{CaptionTokenizer.DefaultVocabSize}, 128], the model's is [{PretrainedFiles.VocabSize}, 128]", mode.Error);
     }
