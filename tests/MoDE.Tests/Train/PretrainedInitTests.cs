@@ -214,6 +214,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
     public static TheoryData<string, string> Refused => new()
     {
         { "architecture", "--init: " },
+        { "vit-b-32", "--init: " },
         { "vocabulary", "--init: " },
         { "missing-init", "--init: " },
         { "truncated", "--init: " },
@@ -237,6 +238,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         string[] flags = wrong switch
         {
             "architecture" => ["--init", files.VitCheckpoint, "--tokenizer", files.Vocabulary],
+            "vit-b-32" => ["--model", "ViT-B-32", "--init", files.Checkpoint, "--tokenizer", files.Vocabulary],
             "vocabulary" => ["--init", files.SmallVocabularyCheckpoint, "--tokenizer", files.Vocabulary],
             "missing-init" => ["--init", missing, "--tokenizer", files.Vocabulary],
             "truncated" => ["--init", files.TruncatedCheckpoint, "--tokenizer", files.Vocabulary],
@@ -253,6 +255,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         Assert.Single(mode.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, mode.Error);
         Assert.False(Directory.Exists(root)); // no stage ran
+        if (wrong == "vit-b-32") Assert.Contains("'positional_embedding' has shape [32, 128], the model's is [77, 512]", mode.Error); // CLIP's context length
         if (wrong == "nan") Assert.Contains("'logit_scale' holds NaN", mode.Error);
         if (wrong == "architecture") Assert.Matches("unexpected [0-9]+: visual.conv1.weight", mode.Error);
         if (wrong == "vocabulary") Assert.Contains($"'token_embedding.weight' has shape [{CaptionTokenizer.DefaultVocabSize}, 128], the model's is [{PretrainedFiles.VocabSize}, 128]", mode.Error);
