@@ -50,6 +50,19 @@ public static class RunFlags
         });
     }
 
+    /// <summary>The training flags, with the checks of those that go together: <c>--init-seed</c> and <c>--init-models</c>
+    /// apply only with <c>--init</c>, and <c>--init</c> needs <c>--tokenizer</c>.</summary>
+    public static void AddTrain(Command command)
+    {
+        StageFlags.Train.AddTo(command);
+        OnlyWhen(command, r => r.GetResult(StageFlags.Init.Option) is { Implicit: false }, "with --init", [StageFlags.InitSeed.Option, StageFlags.InitModels.Option]);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(StageFlags.Init.Option) is { Implicit: false } && result.GetResult(StageFlags.Tokenizer.Option) is not { Implicit: false })
+                result.AddError($"{StageFlags.Init.Option.Name} needs {StageFlags.Tokenizer.Option.Name}: the checkpoint's token embedding is indexed by its own vocabulary's ids, which a vocabulary learnt from the captions does not share");
+        });
+    }
+
     /// <summary>Rejects, at parse time, any of <paramref name="flags"/> typed together with <paramref name="file"/>.</summary>
     public static void ExcludeWith(Command command, Option file, IEnumerable<Option> flags)
     {

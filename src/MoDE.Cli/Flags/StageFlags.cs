@@ -68,8 +68,23 @@ public static class StageFlags
         nameof(TrainOptions.Model), o => o.Model, (o, v) => o with { Model = v });
     public static readonly Flag<TrainOptions, double> CropScale = new("--crop-scale", "Smallest image area share kept by the training crop (open_clip's; 1 turns augmentation off)",
         nameof(TrainOptions.CropScale), o => o.CropScale, (o, v) => o with { CropScale = v });
-    /// <summary>The flags a <c>--train-options</c> file replaces.</summary>
-    public static FlagSet<TrainOptions> Train { get; } = new(Steps, SeedShare, Batch, Model, CropScale);
+    public static readonly Flag<TrainOptions, string?> Tokenizer = new("--tokenizer",
+        "CLIP's own BPE vocabulary, open_clip's bpe_simple_vocab_16e6.txt.gz, instead of one learnt from the captions (open_clip's ids, the model's context length)",
+        nameof(TrainOptions.Tokenizer), o => o.Tokenizer?.Path, (o, v) => o.WithTokenizer(v!));
+    public static readonly Flag<TrainOptions, string?> Init = new("--init",
+        "open_clip checkpoint (open_clip_model.safetensors) of the --model architecture that the seed model starts from; needs --tokenizer",
+        nameof(TrainOptions.Init), o => o.Init?.Checkpoint.Path, (o, v) => o.WithInit(v!));
+    public static readonly Flag<TrainOptions, PretrainedSeed> InitSeed = new("--init-seed",
+        "What the seed does with --init: Skip (it is the checkpoint, no seed steps; the experts continue from it) or Finetune (it trains its seed share from it)",
+        "InitSeed", o => o.Init?.Seed ?? PretrainedInit.DefaultSeed, (o, v) => o with { Init = Pretrained(o, "InitSeed") with { Seed = v } });
+    public static readonly Flag<TrainOptions, PretrainedModels> InitModels = new("--init-models",
+        "Which models start from --init: Seed (the experts and the single model continue from it) or All (the equal-compute baseline too)",
+        "InitModels", o => o.Init?.Models ?? PretrainedInit.DefaultModels, (o, v) => o with { Init = Pretrained(o, "InitModels") with { Models = v } });
+    /// <summary>The flags a <c>--train-options</c> file replaces. <c>--init</c> comes before the flags that refine it.</summary>
+    public static FlagSet<TrainOptions> Train { get; } = new(Steps, SeedShare, Batch, Model, CropScale, Tokenizer, Init, InitSeed, InitModels);
+
+    static PretrainedInit Pretrained(TrainOptions options, string property) =>
+        options.Init ?? throw new ArgumentException($"{property} applies only with {Init.Option.Name}", property);
 
     public static readonly Flag<TrainOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the TorchSharp-cuda-linux build)",
         nameof(TrainOptions.Device), o => o.Device, (o, v) => o with { Device = v });

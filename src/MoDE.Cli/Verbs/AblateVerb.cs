@@ -23,7 +23,7 @@ public static class AblateVerb
         StageFlags.Data.AddTo(command);
         StageFlags.Embed.AddTo(command);
         command.Options.Add(StageFlags.Fine.Option);
-        StageFlags.Train.AddTo(command);
+        RunFlags.AddTrain(command);
         StageFlags.TrainMachine.AddTo(command);
         RunFlags.ExcludeWith(command, baseRun, [.. StageFlags.Data.Flags.Select(f => f.Option), .. StageFlags.Embed.Flags.Select(f => f.Option)]);
         return command.WithAction((p, log) =>

@@ -20,7 +20,7 @@ public static class TrainVerb
         {
             RunFlags.Run, RunFlags.Seed, RunFlags.Threads, launcher, only, expert, trainOptions,
         };
-        StageFlags.Train.AddTo(command);
+        RunFlags.AddTrain(command);
         StageFlags.TrainMachine.AddTo(command);
         StageFlags.Slurm.AddTo(command);
         RunFlags.ExcludeWith(command, trainOptions, [.. StageFlags.Train.Flags.Select(f => f.Option), RunFlags.Seed]);

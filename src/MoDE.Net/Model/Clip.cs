@@ -54,6 +54,24 @@ public sealed class Clip : Module<Tensor, Tensor, (Tensor ImageFeatures, Tensor 
         Initialize(generator);
     }
 
+    /// <summary>A model of <paramref name="config"/> with the weights of the open_clip checkpoint at <paramref name="path"/>
+    /// (<see cref="OpenClipCheckpoint.Load"/>: all or nothing, every missing, unexpected or wrongly shaped tensor named in
+    /// one <see cref="InvalidDataException"/>), on the CPU.</summary>
+    public static Clip FromOpenClip(ClipConfig config, string path)
+    {
+        var model = new Clip(config);
+        try
+        {
+            OpenClipCheckpoint.Load(model, path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// PyTorch's defaults for linear, convolution, norm and attention layers (nn.MultiheadAttention's: Glorot-uniform
     /// packed projection, zero biases), then open_clip's own rules: for a ViT its class token, positional embeddings and

@@ -24,7 +24,9 @@ public sealed record RunOptions
     /// <summary>The user's data for the ingest stage; null: the built-in dataset (<see cref="Data"/>).</summary>
     public SourceOptions? Source { get; init; }
 
-    /// <summary>Checks every stage's options before the first stage runs; throws naming the first bad field.</summary>
+    /// <summary>Checks every stage's options before the first stage runs; throws naming the first bad field. The files
+    /// the train stage starts from (<see cref="TrainOptions.Tokenizer"/>, <see cref="TrainOptions.Init"/>) are read
+    /// and checked against the model here.</summary>
     public void Validate()
     {
         if (Source is { } source) source.Validate();
@@ -33,6 +35,7 @@ public sealed record RunOptions
         Cluster.Validate();
         Split.Validate();
         Train.Validate(Train.Steps); // every model's schedule is at least this long
+        TrainStage.RequirePretrained(Train, Source?.ImageSize ?? Data.ImageSize);
         Eval.Validate();
         Slurm.Validate();
     }

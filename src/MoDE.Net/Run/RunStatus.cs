@@ -10,7 +10,8 @@ namespace MoDE.Run;
 /// <summary>
 /// <c>mode status</c>: every stage of a run (done when its marker exists), every model of the train stage (done,
 /// partial at its last checkpoint, or not started), and every Slurm job the launcher submitted, with what Slurm
-/// says about it (pending, running, done, failed) and its log file.
+/// says about it (pending, running, done, failed) and its log file; and the files a pretrained start was made from
+/// (<see cref="TrainOptions.Tokenizer"/>, <see cref="TrainOptions.Init"/>), as the train stage's marker records them.
 /// </summary>
 public static class RunStatus
 {
@@ -20,6 +21,11 @@ public static class RunStatus
         output.WriteLine($"run {run.Root}");
         foreach (var stage in Pipeline.Stages.Select(s => s.Stage))
             output.WriteLine($"  {stage.Name,-10} {State(run, stage)}");
+        if (TrainOptionsOf(run) is { } train)
+        {
+            if (train.Tokenizer is { } vocabulary) output.WriteLine($"vocabulary {vocabulary}");
+            if (train.Init is { } init) output.WriteLine($"pretrained {init.Checkpoint}; seed {init.Seed}, models {init.Models}");
+        }
 
         var jobs = SlurmJobs.Load(run);
         var models = RunModels.Of(run);
@@ -40,6 +46,13 @@ public static class RunStatus
             string log = jobs.Logs.TryGetValue(unit, out var l) ? l : "";
             output.WriteLine($"  {unit,-10} job {id,-8} {state,-9} {log}");
         }
+    }
+
+    /// <summary>The train stage's options as its marker recorded them, finished or started; null when it has none.</summary>
+    static TrainOptions? TrainOptionsOf(RunLayout run)
+    {
+        string marker = File.Exists(run.Done(TrainStage.Stage.Name)) ? run.Done(TrainStage.Stage.Name) : run.Started(TrainStage.Stage.Name);
+        return File.Exists(marker) ? JsonFile.Read<TrainOptions>(marker) : null;
     }
 
     /// <summary>"done" when the stage's marker and every output it lists exist; "not done"; or which output a finished

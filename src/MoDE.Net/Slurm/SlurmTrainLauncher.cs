@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MoDE.Data.Ingest;
 using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Train;
@@ -24,6 +25,7 @@ public static class SlurmTrainLauncher
         TrainStage.Stage.Require(run);
         if (TrainStage.Stage.IsDoneWith(run, options)) { log.WriteLine("train: done already, nothing submitted"); return SlurmJobs.Load(run); }
         TrainStage.RequireFullBatches(run, options); // the seed job would find it at once; refuse before submitting anything
+        using (var images = RunImages.Open(run.Images)) TrainStage.RequirePretrained(options, images.Height); // as would a wrong --init
         int experts = RunModels.Experts(run);
 
         string folder = Path.Combine(run.Root, "slurm");

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using MoDE.Storage;
+using MoDE.Tokenizer;
 
 namespace MoDE.Train;
 
@@ -39,7 +41,8 @@ public sealed record TrainOptions
     public int WarmupSteps { get; init; } = 40;
 
     /// <summary>Text context length of the tokenizer and the tiny text tower: 32, as captions here are short
-    /// (OpenAI CLIP uses 77). The model's own context length must equal it.</summary>
+    /// (OpenAI CLIP uses 77). The model's own context length must equal it. With <see cref="Tokenizer"/> the model's own
+    /// length is used instead.</summary>
     public int ContextLength { get; init; } = 32;
 
     /// <summary>Every this many steps the unfinished state is saved, so a killed run resumes: 100, a quarter of the
@@ -58,6 +61,38 @@ public sealed record TrainOptions
     /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>): 0.9,
     /// open_clip's <c>scale=(0.9, 1.0)</c>; 1 turns augmentation off.</summary>
     public double CropScale { get; init; } = RandomResizedCrop.OpenClipMinScale;
+
+    /// <summary>CLIP's own BPE vocabulary, a merges file in the format of open_clip's <c>bpe_simple_vocab_16e6.txt.gz</c>
+    /// (<see cref="CaptionTokenizer.FromOpenClipMerges"/>: open_clip's ids, its 49,408 tokens), at the model's own
+    /// context length (77 for the ViT presets) in place of <see cref="ContextLength"/>. Null, the default: the run learns
+    /// its vocabulary from its captions. Recorded by the file's identity; left out of the JSON when null, so the markers
+    /// of runs without it read as before.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FileIdentity? Tokenizer { get; init; }
+
+    /// <summary>The open_clip checkpoint a run starts from (<see cref="PretrainedInit"/>); needs <see cref="Tokenizer"/>, the
+    /// vocabulary whose ids its token embedding is indexed by. Null, the default: every model starts from random weights
+    /// drawn from <see cref="Seed"/>. Left out of the JSON when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PretrainedInit? Init { get; init; }
+
+    /// <summary>These options with <see cref="Tokenizer"/> the file at <paramref name="path"/>, identified now.</summary>
+    public TrainOptions WithTokenizer(string path) => this with { Tokenizer = Identify(path, nameof(Tokenizer)) };
+
+    /// <summary>These options with <see cref="Init"/> the checkpoint at <paramref name="path"/>, identified now, and the
+    /// choices of <paramref name="seed"/> and <paramref name="models"/>.</summary>
+    public TrainOptions WithInit(string path, PretrainedSeed seed = PretrainedInit.DefaultSeed, PretrainedModels models = PretrainedInit.DefaultModels) =>
+        this with { Init = new PretrainedInit(Identify(path, nameof(Init)), seed, models) };
+
+    /// <summary>A file an option names; an error naming the option when there is none to read.</summary>
+    static FileIdentity Identify(string path, string option)
+    {
+        try { return FileIdentity.Of(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException(e.Message, option, e);
+        }
+    }
 
     /// <summary>AdamW beta1: 0.9, OpenAI CLIP's.
     /// <para>Not in the JSON, like <see cref="Beta2"/>, <see cref="Epsilon"/> and <see cref="WeightDecay"/>: they are
@@ -99,10 +134,15 @@ public sealed record TrainOptions
     public int? ThreadCount => Threads > 0 ? Threads : null;
 
     public int SeedSteps => (int)Math.Round(Steps * SeedShare);
+
+    /// <summary>The seed steps this run trains: none when the seed is a pretrained checkpoint (<see cref="PretrainedSeed.Skip"/>).</summary>
+    [JsonIgnore] // follows from Init, which the JSON holds
+    public int TrainedSeedSteps => Init is { Seed: PretrainedSeed.Skip } ? 0 : SeedSteps;
     public int ExpertSteps => Steps - SeedSteps;
 
-    /// <summary>The baseline's length: the seed's steps plus every expert's own steps.</summary>
-    public int BaselineSteps(int experts) => SeedSteps + experts * ExpertSteps;
+    /// <summary>The baseline's length: the seed's trained steps plus every expert's own steps (equal compute: a seed taken
+    /// as pretrained costs this run nothing, and a baseline that starts from the same checkpoint gets none for it).</summary>
+    public int BaselineSteps(int experts) => TrainedSeedSteps + experts * ExpertSteps;
 
     /// <summary>The learning rate of a model whose schedule lasts <paramref name="totalSteps"/>.</summary>
     public LearningRateSchedule Schedule(int totalSteps) => new(LearningRate, WarmupSteps, totalSteps);
@@ -129,6 +169,13 @@ public sealed record TrainOptions
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "must be 0 (default) or more");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
         TrainDevice.Check(Device);
+        if (Init is { } init)
+        {
+            ArgumentNullException.ThrowIfNull(init.Checkpoint, nameof(Init));
+            if (!Enum.IsDefined(init.Seed) || !Enum.IsDefined(init.Models)) throw new ArgumentOutOfRangeException(nameof(Init), init, "unknown seed or models choice");
+            if (Tokenizer is null)
+                throw new ArgumentException($"{nameof(Init)} needs the vocabulary its token embedding is indexed by (--tokenizer): a vocabulary learnt from this run's captions gives its tokens other ids", nameof(Init));
+        }
         return this;
     }
 

@@ -37,16 +37,24 @@ public static class TrainStage
         var experts = ExpertData.Load(run);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
         RequireFullBatches(embedded.Length, experts, options);
+        options.Validate(options.BaselineSteps(experts.Count)); // the baseline's schedule holds the warmup
         if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
             throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;
         var captions = PairStore.ReadCaptions(run.Pairs);
         using var images = RunImages.Open(run.Images);
         PairStore.RequireImagePerPair(captions.Count, images, run.Pairs, run.Images);
+        options.Init?.Check(Config(options, images.Height), options.Model); // before anything is written (Validate: Init comes with a Tokenizer)
 
-        if (!File.Exists(run.Tokenizer))
-            CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), options.ContextLength).Save(run.Tokenizer);
-        var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
+        var tokenizer = File.Exists(run.Tokenizer) ? CaptionTokenizer.Load(run.Tokenizer) : null;
+        // One left by an attempt that failed before the stage recorded its options may be of the other kind: made anew.
+        if (tokenizer is null || tokenizer.OpenClip != (options.Tokenizer is not null) && !File.Exists(run.Started(Stage.Name)))
+        {
+            (options.Tokenizer is null
+                ? CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), options.ContextLength)
+                : OpenClipTokenizer(options, images.Height)).Save(run.Tokenizer);
+            tokenizer = CaptionTokenizer.Load(run.Tokenizer);
+        }
         long[][] tokens = tokenizer.Encode(captions.Select(p => p.Caption).ToList());
         var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, images.Height);
         // The tokenizer is built with TrainOptions.ContextLength and saved with the run, so it stays the one source of
@@ -60,11 +68,15 @@ public static class TrainStage
         var all = new TrainingData(images, tokens, embedded, [], 0);
         Stage.MarkStarted(run, options);
 
-        log.WriteLine($"train: seed {options.SeedSteps} steps, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
+        string seed = options.Init is { Seed: PretrainedSeed.Skip } ? "seed: the pretrained model" : $"seed {options.SeedSteps} steps";
+        log.WriteLine($"train: {seed}, then {experts.Count} experts and the single model x {options.ExpertSteps} steps; " +
                       $"equal-compute baseline {options.BaselineSteps(experts.Count)} steps; batch {options.BatchSize}; model {options.Model} on {options.Device}");
+        if (options.Init is { } init) log.WriteLine($"train: {(init.Models == PretrainedModels.All ? "seed and baseline start" : "seed starts")} from {init.Checkpoint}");
         TrainState FromSeed() => TrainState.Load(run.Model(RunModels.Seed), options.ThreadCount, options);
+        // A pretrained seed that trains no steps is saved at the end of the seed's share, where the experts continue it.
         if (Wanted(RunModels.Seed))
-            Train(run, RunModels.Seed, () => TrainState.Create(config, options, options.Steps), all, options.SeedSteps, options, log, stop);
+            Train(run, RunModels.Seed, () => Start(config, options, options.Steps, options.Init?.Checkpoint.Path, options.SeedSteps - options.TrainedSeedSteps),
+                all, options.SeedSteps, options, log, stop);
         foreach (var expert in experts.Where(e => Wanted(RunModels.Expert(e.Expert))))
         {
             var data = new TrainingData(images, tokens, expert.Rows, expert.OutOfClusterRows, expert.OutOfClusterRatio);
@@ -72,8 +84,54 @@ public static class TrainStage
         }
         if (Wanted(RunModels.Single)) Train(run, RunModels.Single, FromSeed, all, options.Steps, options, log, stop);
         int baselineSteps = options.BaselineSteps(experts.Count);
-        if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => TrainState.Create(config, options, baselineSteps), all, baselineSteps, options, log, stop);
+        string? baselineInit = options.Init is { Models: PretrainedModels.All } ? options.Init.Checkpoint.Path : null;
+        if (Wanted(RunModels.Baseline)) Train(run, RunModels.Baseline, () => Start(config, options, baselineSteps, baselineInit, 0), all, baselineSteps, options, log, stop);
         if (only is null) Stage.Finish(run, options);
+    }
+
+    /// <summary>A new model's state at <paramref name="step"/> of a schedule of <paramref name="totalSteps"/>, from
+    /// random weights or the checkpoint <paramref name="init"/>.</summary>
+    static TrainState Start(ClipConfig config, TrainOptions options, int totalSteps, string? init, int step)
+    {
+        var state = TrainState.Create(config, options, totalSteps, init);
+        state.Step = step;
+        return state;
+    }
+
+    /// <summary>CLIP's vocabulary from <see cref="TrainOptions.Tokenizer"/>, at the context length of the model the
+    /// options name; an error naming the option when the file is not that vocabulary or has changed since it was given.</summary>
+    static CaptionTokenizer OpenClipTokenizer(TrainOptions options, int imageSize)
+    {
+        var file = options.Tokenizer ?? throw new ArgumentNullException(nameof(options), "no tokenizer file");
+        try
+        {
+            file.Require();
+            return CaptionTokenizer.FromOpenClipMerges(file.Path, Config(options, imageSize).Text.ContextLength);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException(e.Message, nameof(TrainOptions.Tokenizer), e);
+        }
+    }
+
+    /// <summary>The architecture the options name, for CLIP's vocabulary (<see cref="CaptionTokenizer.FromOpenClipMerges"/>
+    /// makes its 512 byte symbols, its merges and the 2 special tokens).</summary>
+    static ClipConfig Config(TrainOptions options, int imageSize) =>
+        ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize + CaptionTokenizer.OpenClipMergeCount, imageSize);
+
+    /// <summary>
+    /// Throws, naming the option, unless the run's <see cref="TrainOptions.Tokenizer"/> and <see cref="TrainOptions.Init"/>
+    /// can start it: each file as it was given, the vocabulary CLIP's, the checkpoint one of the model the options name
+    /// with that vocabulary (every tensor's name and shape, <see cref="PretrainedInit.Check"/>). Reads no run, so a command
+    /// calls it before the first stage; <paramref name="imageSize"/> is the side of the run's images.
+    /// </summary>
+    public static void RequirePretrained(TrainOptions options, int imageSize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Tokenizer is null) return; // Validate refuses Init without it
+        OpenClipTokenizer(options, imageSize);
+        options.Init?.Check(Config(options, imageSize), options.Model);
     }
 
     /// <summary>

@@ -36,14 +36,14 @@ public sealed class TrainState : IDisposable
     /// <summary>A header is about 1 KB; more than this is a damaged length, not a header to allocate.</summary>
     const int MaxHeaderBytes = 1 << 20;
 
-    TrainState(ClipConfig config, TrainOptions options, int totalSteps)
+    TrainState(ClipConfig config, TrainOptions options, int totalSteps, string? init = null)
     {
         Config = config.Validate();
         // The thread count is resolved here and saved with the state: results are reproducible for a fixed count.
         Options = options.Validate(totalSteps) with { Threads = options.ThreadCount ?? Environment.ProcessorCount };
         TotalSteps = totalSteps;
         torch.manual_seed(options.Seed); // for anything drawing on torch's global generator; the weights use their own
-        Model = new Clip(config, options.Seed);
+        Model = init is null ? new Clip(config, options.Seed) : Clip.FromOpenClip(config, init);
         if (options.Device != TrainDevice.Cpu) Model.to(TrainDevice.Of(options.Device)); // before the optimizer takes the parameters
         var (decayed, notDecayed) = WeightDecayGroups.Split(Model);
         Optimizer = torch.optim.AdamW(
@@ -54,14 +54,15 @@ public sealed class TrainState : IDisposable
             options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
     }
 
-    /// <summary>A fresh model at step 0, initialised from options.Seed, whose schedule lasts
+    /// <summary>A fresh model at step 0, initialised from options.Seed, or with the weights of the open_clip checkpoint
+    /// <paramref name="init"/> when one is given (<see cref="Clip.FromOpenClip"/>), whose schedule lasts
     /// <paramref name="totalSteps"/> (the cosine reaches 0 there): <see cref="TrainOptions.Steps"/> for the seed model,
     /// whose schedule the experts continue, <see cref="TrainOptions.BaselineSteps"/> for the equal-compute baseline.</summary>
-    public static TrainState Create(ClipConfig config, TrainOptions options, int totalSteps)
+    public static TrainState Create(ClipConfig config, TrainOptions options, int totalSteps, string? init = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
-        return new TrainState(config, options, totalSteps);
+        return new TrainState(config, options, totalSteps, init);
     }
 
     public ClipConfig Config { get; }
