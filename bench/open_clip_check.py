@@ -12,7 +12,8 @@ bench/open_clip_check.sh runs the steps. Subcommands:
   model SRC FOLDER MERGES WORK             open_clip.create_model_and_transforms('local-dir:FOLDER'), its preprocess
                                            and SimpleTokenizer(MERGES) on WORK's inputs, against MoDE.NET's features
                                            (WORK/mode_*.npy, from `MoDE.Bench openclip-features`)
-  save SRC NAME MERGES WORK                open_clip.create_model(NAME) at open_clip's own seeded random init,
+  save SRC NAME MERGES WORK [CONFIG]       open_clip.create_model(NAME) at open_clip's own seeded random init
+                                           (NAME from CONFIG, a model_cfg JSON, when given),
                                            torch.save(state_dict()) to WORK/open_clip_pytorch_model.bin, and its
                                            features of WORK's inputs (WORK/open_clip_*.npy)
   compare WORK                             those features against MoDE.NET's from the saved file (WORK/mode_*.npy)
@@ -155,10 +156,15 @@ def model(source, folder, merges, work):
     return 0 if same_tokens and image_diff < 1e-4 and text_diff < 1e-4 else 1
 
 
-def save(source, name, merges, work):
+def save(source, name, merges, work, config=None):
     open_clip = import_open_clip(source)
     import torch
     from PIL import Image
+    if config:
+        folder = tempfile.mkdtemp(prefix="open-clip-config-")
+        atexit.register(shutil.rmtree, folder, True)
+        shutil.copy(config, os.path.join(folder, name + ".json"))
+        open_clip.add_model_config(folder)
     torch.manual_seed(3)
     clip, _, preprocess = open_clip.create_model_and_transforms(name)
     clip.eval()
