@@ -65,7 +65,7 @@ cat > "$work/pretrained/tiny-vit-clip.json" <<'JSON'
 JSON
 "${check[@]}" inputs "$work/pretrained" 32
 "${check[@]}" save "$source" tiny-vit-clip "$merges" "$work/pretrained" "$work/pretrained/tiny-vit-clip.json"
-"${mode[@]}" run --run "$work/pretrained/run" --model tiny-vit --pairs 2000 --steps 48 --batch 64 \
+"${mode[@]}" run --run "$work/pretrained/run" --model tiny-vit --pairs 2000 --steps 64 --batch 64 \
     --init "$work/pretrained/open_clip_pytorch_model.bin" --tokenizer "$merges" --init-seed skip > "$work/pretrained/run.log"
 grep -E "^\| (MoDE|single|baseline)" "$work/pretrained/run.log" | head -4 || true
 "${bench[@]}" openclip-features run "$work/pretrained/run" seed "$work/pretrained"

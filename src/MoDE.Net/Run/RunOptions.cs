@@ -35,6 +35,7 @@ public sealed record RunOptions
         Cluster.Validate();
         Split.Validate();
         Train.Validate(Train.Steps); // every model's schedule is at least this long
+        Train.ValidateBaseline(Cluster.CoarseClusters);
         TrainStage.RequirePretrained(Train, Source?.ImageSize ?? Data.ImageSize);
         Eval.Validate();
         Slurm.Validate();

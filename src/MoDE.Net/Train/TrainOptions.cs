@@ -144,6 +144,18 @@ public sealed record TrainOptions
     /// as pretrained costs this run nothing, and a baseline that starts from the same checkpoint gets none for it).</summary>
     public int BaselineSteps(int experts) => TrainedSeedSteps + experts * ExpertSteps;
 
+    /// <summary>Throws, naming <see cref="Steps"/>, when the equal-compute baseline of a run with <paramref name="experts"/>
+    /// experts (<see cref="BaselineSteps"/>; with a pretrained seed taken as it is, experts x expert steps only) cannot
+    /// hold the warmup.</summary>
+    public TrainOptions ValidateBaseline(int experts)
+    {
+        int steps = BaselineSteps(experts);
+        if (WarmupSteps > steps)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps,
+                $"the equal-compute baseline's {steps} steps ({(TrainedSeedSteps > 0 ? $"the seed's {TrainedSeedSteps} + " : "")}{experts} experts x {ExpertSteps}) cannot hold the {WarmupSteps} warmup steps; give more steps");
+        return this;
+    }
+
     /// <summary>The learning rate of a model whose schedule lasts <paramref name="totalSteps"/>.</summary>
     public LearningRateSchedule Schedule(int totalSteps) => new(LearningRate, WarmupSteps, totalSteps);
 

@@ -37,7 +37,7 @@ public static class TrainStage
         var experts = ExpertData.Load(run);
         int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
         RequireFullBatches(embedded.Length, experts, options);
-        options.Validate(options.BaselineSteps(experts.Count)); // the baseline's schedule holds the warmup
+        options.ValidateBaseline(experts.Count);
         if (only is not null && only != RunModels.Seed && only != RunModels.Baseline && !File.Exists(run.Model(RunModels.Seed)))
             throw new InvalidOperationException($"model '{only}' starts from the seed, which is not trained yet ({run.Model(RunModels.Seed)} is missing)");
         bool Wanted(string model) => only is null || only == model;

@@ -224,6 +224,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         { "init-seed-alone", "--init-seed applies only with --init" },
         { "init-models-alone", "--init-models applies only with --init" },
         { "init-alone", "--init needs --tokenizer" },
+        { "short-baseline", "--steps: the equal-compute baseline's 32 steps (4 experts x 8) cannot hold the 40 warmup steps" },
     };
 
     [Theory]
@@ -248,6 +249,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
             "init-seed-alone" => ["--init-seed", "finetune"],
             "init-models-alone" => ["--init-models", "all"],
             "init-alone" => ["--init", files.Checkpoint],
+            "short-baseline" => ["--init", files.Checkpoint, "--tokenizer", files.Vocabulary, "--steps", "48"], // seed skipped: 4 x 8 steps
             _ => throw new ArgumentOutOfRangeException(nameof(wrong)),
         };
         var mode = InProcessMode.Run(["run", "--run", root, .. flags]);
