@@ -188,7 +188,7 @@ def save(source, name, merges, work, config=None):
 def compare(work):
     diffs = {name: float(np.abs(np.load(os.path.join(work, f"open_clip_{name}.npy")) - np.load(os.path.join(work, f"mode_{name}.npy"))).max())
              for name in ("image", "text")}
-    print(f"compare: MoDE.NET read open_clip's torch.save file; max |open_clip - MoDE.NET|: image features "
+    print(f"compare: open_clip's model saved by torch.save, in MoDE.NET; max |open_clip - MoDE.NET|: image features "
           f"{diffs['image']:.2e}, text features {diffs['text']:.2e}")
     return 0 if max(diffs.values()) < 1e-4 else 1
 

@@ -67,6 +67,6 @@ JSON
 "${check[@]}" save "$source" tiny-vit-clip "$merges" "$work/pretrained" "$work/pretrained/tiny-vit-clip.json"
 "${mode[@]}" run --run "$work/pretrained/run" --model tiny-vit --pairs 2000 --steps 64 --batch 64 \
     --init "$work/pretrained/open_clip_pytorch_model.bin" --tokenizer "$merges" --init-seed skip > "$work/pretrained/run.log"
-grep -E "^\| (MoDE|single|baseline)" "$work/pretrained/run.log" | head -4 || true
+grep -E "^(baseline|single|MoDE \(code\)) " "$work/pretrained/run.log" || true
 "${bench[@]}" openclip-features run "$work/pretrained/run" seed "$work/pretrained"
 "${check[@]}" compare "$work/pretrained"
