@@ -40,9 +40,9 @@ public sealed record TrainOptions
     /// few hundred steps scales the warmup down with it.</summary>
     public int WarmupSteps { get; init; } = 40;
 
-    /// <summary>Text context length of the tokenizer and the tiny text tower: 32, as captions here are short
-    /// (OpenAI CLIP uses 77). The model's own context length must equal it. With <see cref="Tokenizer"/> the model's own
-    /// length is used instead.</summary>
+    /// <summary>The tiny presets' text context length, 32, as captions here are short (OpenAI CLIP uses 77). The run's
+    /// tokenizer, learnt or CLIP's, takes the model's own length (77 for the open_clip presets); this field stays in the
+    /// options record, always 32, so the options of runs made before still match.</summary>
     public int ContextLength { get; init; } = 32;
 
     /// <summary>Every this many steps the unfinished state is saved, so a killed run resumes: 100, a quarter of the
@@ -55,7 +55,8 @@ public sealed record TrainOptions
 
     /// <summary>The architecture: a preset of <see cref="ClipConfig.PresetNames"/> or an open_clip-style JSON
     /// file (<see cref="ClipConfig.Resolve"/>). "tiny" by default: the one that trains a whole run in minutes on 2
-    /// CPU cores; "tiny-vit" is its transformer twin. The tokenizer's <see cref="ContextLength"/> must equal the model's.</summary>
+    /// CPU cores; "tiny-vit" is its transformer twin. The run's tokenizer takes the model's context length and image
+    /// size must equal the run's images'.</summary>
     public string Model { get; init; } = "tiny";
 
     /// <summary>Smallest share of the image area kept by the training crop (<see cref="RandomResizedCrop"/>): 0.9,
@@ -64,7 +65,7 @@ public sealed record TrainOptions
 
     /// <summary>CLIP's own BPE vocabulary, a merges file in the format of open_clip's <c>bpe_simple_vocab_16e6.txt.gz</c>
     /// (<see cref="CaptionTokenizer.FromOpenClipMerges"/>: open_clip's ids, its 49,408 tokens), at the model's own
-    /// context length (77 for the ViT presets) in place of <see cref="ContextLength"/>. Null, the default: the run learns
+    /// context length (77 for the ViT presets). Null, the default: the run learns
     /// its vocabulary from its captions. Recorded by the file's identity; left out of the JSON when null, so the markers
     /// of runs without it read as before.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

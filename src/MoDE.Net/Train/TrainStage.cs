@@ -51,14 +51,14 @@ public static class TrainStage
         if (tokenizer is null || tokenizer.OpenClip != (options.Tokenizer is not null) && !File.Exists(run.Started(Stage.Name)))
         {
             (options.Tokenizer is null
-                ? CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), options.ContextLength)
+                ? CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), Config(options, images.Height).Text.ContextLength)
                 : OpenClipTokenizer(options, images.Height)).Save(run.Tokenizer);
             tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         }
         long[][] tokens = tokenizer.Encode(captions.Select(p => p.Caption).ToList());
         var config = ClipConfig.Resolve(options.Model, tokenizer.VocabSize, images.Height);
-        // The tokenizer is built with TrainOptions.ContextLength and saved with the run, so it stays the one source of
-        // caption length; a model whose text tower expects another length is refused rather than silently padded.
+        // The tokenizer is built at the model's context length and saved with the run, so it stays the one source of
+        // caption length; a run whose tokenizer was made for another model is refused rather than silently padded.
         if (config.Text.ContextLength != tokenizer.ContextLength)
             throw new ArgumentException($"model '{options.Model}' reads {config.Text.ContextLength} tokens per caption, but the run's tokenizer " +
                                         $"({run.Tokenizer}) makes {tokenizer.ContextLength}; set the context length to {config.Text.ContextLength} in a new run", nameof(options));
@@ -129,6 +129,9 @@ public static class TrainStage
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        int modelSize = Config(options, imageSize).Vision.ImageSize;
+        if (modelSize != imageSize)
+            throw new ArgumentOutOfRangeException("ImageSize", imageSize, $"model '{options.Model}' takes {modelSize}x{modelSize} images; give --image-size {modelSize}");
         if (options.Tokenizer is null) return; // Validate refuses Init without it
         OpenClipTokenizer(options, imageSize);
         options.Init?.Check(Config(options, imageSize), options.Model);

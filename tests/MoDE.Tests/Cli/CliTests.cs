@@ -179,6 +179,17 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         Assert.False(Directory.Exists(Path.Combine(folder, "run")));
     }
 
+    [Fact]
+    [Trait("Hostile", "class17")]
+    public void A_model_for_other_images_is_refused_before_any_stage()
+    {
+        string run = Path.Combine(folder, "run-b32");
+        var outcome = Mode("run", "--model", "ViT-B-32", "--run", run); // the built-in data's 32-pixel images
+        Assert.Equal(Verb.BadFlag, outcome.Code);
+        OneLine(outcome, "--image-size: model 'ViT-B-32' takes 224x224 images; give --image-size 224 (got 32)");
+        Assert.False(Directory.Exists(run));
+    }
+
     [Theory]
     [InlineData("report")]
     [InlineData("status")]

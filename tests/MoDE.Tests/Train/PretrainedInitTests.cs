@@ -239,7 +239,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         string[] flags = wrong switch
         {
             "architecture" => ["--init", files.VitCheckpoint, "--tokenizer", files.Vocabulary],
-            "vit-b-32" => ["--model", "ViT-B-32", "--init", files.Checkpoint, "--tokenizer", files.Vocabulary],
+            "vit-b-32" => ["--model", "ViT-B-32", "--image-size", "224", "--init", files.Checkpoint, "--tokenizer", files.Vocabulary],
             "vocabulary" => ["--init", files.SmallVocabularyCheckpoint, "--tokenizer", files.Vocabulary],
             "missing-init" => ["--init", missing, "--tokenizer", files.Vocabulary],
             "truncated" => ["--init", files.TruncatedCheckpoint, "--tokenizer", files.Vocabulary],
