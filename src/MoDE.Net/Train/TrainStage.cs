@@ -51,7 +51,7 @@ public static class TrainStage
         if (tokenizer is null || tokenizer.OpenClip != (options.Tokenizer is not null) && !File.Exists(run.Started(Stage.Name)))
         {
             (options.Tokenizer is null
-                ? CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), Config(options, images.Height).Text.ContextLength)
+                ? CaptionTokenizer.Build(embedded.Select(r => captions[r].Caption), Shape(options, images.Height).Text.ContextLength)
                 : OpenClipTokenizer(options, images.Height)).Save(run.Tokenizer);
             tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         }
@@ -116,6 +116,10 @@ public static class TrainStage
 
     /// <summary>The architecture the options name, for CLIP's vocabulary (<see cref="CaptionTokenizer.FromOpenClipMerges"/>
     /// makes its 512 byte symbols, its merges and the 2 special tokens).</summary>
+    /// <summary>The model's architecture at the smallest vocabulary it can take, for its context length and image size
+    /// before the run's vocabulary is known.</summary>
+    static ClipConfig Shape(TrainOptions options, int imageSize) => ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize, imageSize);
+
     static ClipConfig Config(TrainOptions options, int imageSize) =>
         ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize + CaptionTokenizer.OpenClipMergeCount, imageSize);
 
@@ -129,7 +133,7 @@ public static class TrainStage
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int modelSize = Config(options, imageSize).Vision.ImageSize;
+        int modelSize = Shape(options, imageSize).Vision.ImageSize;
         if (modelSize != imageSize)
             throw new ArgumentOutOfRangeException("ImageSize", imageSize, $"model '{options.Model}' takes {modelSize}x{modelSize} images; give --image-size {modelSize}");
         if (options.Tokenizer is null) return; // Validate refuses Init without it

@@ -180,6 +180,21 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     }
 
     [Fact]
+    public void A_model_config_with_its_own_vocabulary_and_context_length_passes_the_checks()
+    {
+        string config = Path.Combine(folder, "context-20.json");
+        File.WriteAllText(config, """
+            {"embed_dim": 64, "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+             "text_cfg": {"context_length": 20, "vocab_size": 2048, "width": 64, "heads": 2, "layers": 1}}
+            """);
+        var parse = ModeCli.Create(CancellationToken.None).Parse(["run", "--model", config]);
+        Assert.Empty(parse.Errors);
+        RunFlags.Options(parse).Validate(); // a learnt vocabulary fits 2,048 tokens and takes the model's 20-token context
+        var wrongSize = RunFlags.Options(ModeCli.Create(CancellationToken.None).Parse(["run", "--model", config, "--image-size", "16"]));
+        Assert.Equal("ImageSize", Assert.Throws<ArgumentOutOfRangeException>(wrongSize.Validate).ParamName);
+    }
+
+    [Fact]
     [Trait("Hostile", "class17")]
     public void A_model_for_other_images_is_refused_before_any_stage()
     {
