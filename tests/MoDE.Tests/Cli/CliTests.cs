@@ -195,7 +195,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void A_model_for_other_images_is_refused_before_any_stage()
     {
         string run = Path.Combine(folder, "run-b32");

@@ -78,7 +78,7 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void An_unfinished_run_is_refused_naming_the_model_and_the_stage()
     {
         var run = CopyOfRun();
@@ -92,7 +92,7 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void A_to_that_is_a_file_is_refused()
     {
         string to = Path.Combine(folder, "export.txt");
@@ -107,7 +107,7 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
     [InlineData("notes.txt", "hello")]
     [InlineData(RouterFile.FileName, "{\"format_version\": 1, \"run\": \"/somewhere/else\"}")]
     [InlineData(RouterFile.FileName, "{ not json")]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void A_non_empty_folder_that_is_not_an_export_of_this_run_is_refused(string file, string text)
     {
         string to = Path.Combine(folder, "export");
@@ -121,7 +121,7 @@ public sealed class ExportVerbTests(TinyRun tiny, ITestOutputHelper output) : ID
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void A_checkpoint_damaged_after_training_is_refused_naming_it()
     {
         var run = CopyOfRun();

@@ -80,7 +80,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     [InlineData("pt", 0.5)]
     [InlineData("pt", 0.99)]
     [InlineData("safetensors", 0.5)]
@@ -99,7 +99,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     [InlineData("text", "neither a torch.save zip archive nor a safetensors file (it starts with bytes 6E6F7420612063")]
     [InlineData("legacy", "a pickle outside a zip archive (torch.save's format before PyTorch 1.6)")]
     [InlineData("empty", "not a safetensors file (0 bytes")]
@@ -116,7 +116,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     [InlineData("cnn-into-vit")]
     [InlineData("patch8-into-patch4")]
     public void AnotherArchitectureIsRefusedListingEveryTensor(string kind)
@@ -129,7 +129,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void NaNWeightIsRefused() =>
         AssertRefused(Saved("nan", Tiny, (name, t) => name == "ln_final.weight" ? t.clone().index_fill_(0, torch.tensor(new long[] { 3 }), double.NaN) : t),
             Tiny, "tensor 'ln_final.weight' holds NaN");
@@ -175,7 +175,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     [InlineData("posix.system", "posix.system")]
     [InlineData("os.system", "os.system")]
     [InlineData("builtins.eval", "builtins.eval")]
@@ -193,7 +193,7 @@ public class TorchStateDictTests(ITestOutputHelper output)
     }
 
     [FactWithPyTorch]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void PyTorchsExploitUnknownClassAndTorchScriptAreRefusedItsProtocol4Read()
     {
         string folder = Directory.CreateTempSubdirectory("mode-evil-torch-").FullName;

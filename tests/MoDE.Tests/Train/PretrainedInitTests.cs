@@ -192,7 +192,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
     }
 
     [Fact]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void ACheckpointChangedAfterItWasGivenIsRefusedBeforeAnyModelTrains()
     {
         var run = SplitRun.Copy("mode-init-changed");
@@ -229,7 +229,7 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
 
     [Theory]
     [MemberData(nameof(Refused))]
-    [Trait("Hostile", "class17")]
+    [Trait("Hostile", "class10")]
     public void AWrongStartIsRefusedBeforeAnyStageInOneLineNamingTheFlag(string wrong, string expected)
     {
         string root = Path.Combine(files.Folder, $"run-{wrong}");
