@@ -12,8 +12,8 @@ public static class ExportVerb
     static readonly Flag<ExportOptions, string> To = new("--to", "Export folder: new, empty, or an earlier export of this run (its files are replaced)",
         nameof(ExportOptions.To), o => o.To, (o, v) => o with { To = v });
 
-    static readonly Flag<ExportOptions, string> Routing = new("--routing", "The router file's default routing: code or paper, optionally with coarse (\"paper,coarse\")",
-        nameof(ExportOptions.Routing), o => o.Routing.Formula == RoutingFormula.Paper ? "paper" : "code", (o, v) => o with { Routing = RoutingOptions.Parse(v) });
+    static readonly Flag<ExportOptions, string> Routing = new("--routing", "The router file's default routing: code, paper or calibrated, optionally with coarse (\"paper,coarse\")",
+        nameof(ExportOptions.Routing), o => o.Routing.Name, (o, v) => o with { Routing = RoutingOptions.Parse(v) });
 
     static readonly FlagSet<ExportOptions> Flags = new(To, Routing);
 

@@ -14,7 +14,7 @@ public static class RouteVerb
     public static Command Create()
     {
         var task = new Option<string[]>("--task") { Description = "Task folders whose routing to explain", AllowMultipleArgumentsPerToken = true, Required = true };
-        var routing = new Option<string?>("--routing") { Description = "Routing: code or paper, optionally with coarse (\"paper,coarse\"); default: all four" };
+        var routing = new Option<string?>("--routing") { Description = "Routing: code, paper or calibrated, optionally with coarse (\"paper,coarse\"); default: all six" };
         var nearest = new Option<int>("--nearest") { Description = "Nearest fine clusters shown per class", DefaultValueFactory = _ => 3 };
         var command = new Command("route", "Explain routing for task folders: each class's nearest fine clusters (with their words) and the expert weights")
         {

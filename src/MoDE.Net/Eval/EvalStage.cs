@@ -13,8 +13,8 @@ namespace MoDE.Eval;
 /// <summary>
 /// Stage 5: every task scored for the equal-compute baseline, the single model on the experts' schedule (the
 /// paper's baseline), each expert alone, the uniform ensemble, the max over experts, the best single expert in
-/// hindsight (an oracle, labelled as such), and the routed ensemble under each routing (released-code and paper
-/// formulas, by fine and by coarse centers). <see cref="Run"/> scores the run's tasks (every folder in its tasks
+/// hindsight (an oracle, labelled as such), and the routed ensemble under each routing (released-code, paper and
+/// calibrated formulas, by fine and by coarse centers). <see cref="Run"/> scores the run's tasks (every folder in its tasks
 /// folder: the built-in ones, or the held-out split of the user's pairs, and any copied there) and
 /// <see cref="EvalOptions.Tasks"/>; <see cref="Evaluate"/> any set of tasks (<c>mode eval --tasks</c>).
 /// </summary>
@@ -142,10 +142,8 @@ public static class EvalStage
         for (int r = 0; r < routings.Count; r++)
         {
             var routing = routings[r];
-            string formula = routing.Formula == RoutingFormula.Paper ? "the paper's formula (max filter, lambda 0.2)" : "the released code's formula (softmax(score / 8))";
-            string centers = routing.Centers == RoutingCenters.Coarse ? "coarse centers" : "fine centers";
             int index = r;
-            scored.Add(($"MoDE ({routing.Name})", $"routed ensemble, {formula}, by {centers}; retrieval: the corpus routes image->text, each query routes text->image", t =>
+            scored.Add(($"MoDE ({routing.Name})", $"routed ensemble, {routing.Description}; retrieval: the corpus routes image->text, each query routes text->image", t =>
                 (Weighted(taskWeights[index][t]), queryWeights[index][t] is { } perQuery
                     ? (scores, buffer) => { Ensemble.CombinePerColumn(Experts(scores), perQuery, buffer); return buffer; }
                     : null)));

@@ -65,7 +65,7 @@ public static class ExportReadme
             router = mode_clip.load_router(".")
             # One unit embedding per class name from {encoderName}; the first three fine centers stand in for them here.
             class_embeddings = router.centers["fine"][:3]
-            weights = router.route(class_embeddings)  # the default routing; or formula="paper", centers="coarse"
+            weights = router.route(class_embeddings)  # the default routing; or formula="paper" or "calibrated", centers="coarse"
             experts = [mode_clip.load(folder) for folder in router.expert_folders()]
             prompt_tokens = [tokens] * len(class_embeddings)  # per class, the token rows of its prompts
             logits = [mode_clip.zero_shot_logits(e, images, mode_clip.class_weights(e, prompt_tokens)).numpy() for e in experts]

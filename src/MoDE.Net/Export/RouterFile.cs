@@ -25,7 +25,12 @@ public static class RouterFile
     public const int FormatVersion = 1;
 
     /// <summary>The routing formulas' names in the file, as mode_clip.py's route() takes them.</summary>
-    public static string Name(RoutingFormula formula) => formula == RoutingFormula.Paper ? "paper" : "released_code";
+    public static string Name(RoutingFormula formula) => formula switch
+    {
+        RoutingFormula.Paper => "paper",
+        RoutingFormula.Calibrated => "calibrated",
+        _ => "released_code",
+    };
 
     public static string Name(RoutingCenters centers) => centers == RoutingCenters.Coarse ? "coarse" : "fine";
 
@@ -55,6 +60,16 @@ public static class RouterFile
                                         "when L < few_classes else 0, mul = sharpness * log10(max(10, L - many_classes)); weights = softmax(score / temperature)",
                     ["paper"] = "per class, its nearest center c and distance d; score[expert of c] += soften * exp(-d^2 / lambda'), soften = exp(soften_offset - sqrt(L)) " +
                                 "when L < few_classes else 1, lambda' = lambda / ln(L) when L > many_classes else lambda; weights = softmax(score)",
+                    ["calibrated"] = "per class l and expert k, D(l,k) = squared distance to k's nearest center; p(k|l) = softmax over k of -D(l,k) / lambda " +
+                                     "with calibrated_lambda[centers]; weights = mean of p(.|l) over the classes",
+                },
+                ["calibrated_lambda"] = new JsonObject
+                {
+                    ["derivation"] = "probes: the fine centers; each probe sees each expert at the squared distance (float32 L2, squared in float64) of that " +
+                                     "expert's nearest center of the routing's kind, the probe itself left out when that kind is fine; its margin = second-nearest " +
+                                     "minus nearest; lambda = the median of the positive finite margins (the mean of the middle two for an even count), 1 when there is none",
+                    ["fine"] = Temperature(clusters, RoutingCenters.Fine),
+                    ["coarse"] = Temperature(clusters, RoutingCenters.Coarse),
                 },
                 ["constants"] = new JsonObject
                 {
@@ -88,6 +103,21 @@ public static class RouterFile
             },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    static JsonObject Temperature(ClusterHierarchy clusters, RoutingCenters kind)
+    {
+        var temperature = RoutingTemperature.Of(clusters, kind);
+        // a probe that sees a single expert has no margin (an infinite one, which JSON cannot hold)
+        var margins = temperature.Margins.Where(double.IsFinite).Order().ToArray();
+        JsonNode? Margin(int index) => margins.Length == 0 ? null : JsonValue.Create(margins[index]);
+        return new JsonObject
+        {
+            ["lambda"] = temperature.Lambda,
+            ["probes"] = temperature.Margins.Length,
+            ["margin_min"] = Margin(0), ["margin_quartile_1"] = Margin(margins.Length / 4), ["margin_quartile_3"] = Margin(3 * margins.Length / 4),
+            ["margin_max"] = Margin(margins.Length - 1),
+        };
     }
 
     /// <summary>The "run" an export's router file names, or null when <paramref name="path"/> is not a readable router file.</summary>

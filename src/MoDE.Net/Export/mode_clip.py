@@ -438,6 +438,9 @@ class Router:
         self.centers = {kind: np.load(os.path.join(folder, name)).astype(np.float32)
                         for kind, name in config["centers"].items()}
         self.routing = config["routing"]
+        # RoutingTemperature.cs: the calibrated formula's lambda, derived here from the centers as MoDE derives it
+        self.lambdas = {"fine": calibrated_lambda(self.centers["fine"], self.centers["fine"], self.fine_to_coarse, True),
+                        "coarse": calibrated_lambda(self.centers["fine"], self.centers["coarse"], np.arange(self.experts), False)}
 
     def expert_folders(self):
         """The folder of each expert, in expert order."""
@@ -445,23 +448,50 @@ class Router:
 
     def route(self, class_embeddings, formula=None, centers=None):
         """Expert weights (float64, summing to 1) for a task whose classes have these unit embeddings [L, d], by
-        the file's default formula and centers unless named ("released_code" or "paper"; "fine" or "coarse")."""
+        the file's default formula and centers unless named ("released_code", "paper" or "calibrated"; "fine" or "coarse")."""
         formula = formula or self.routing["default"]["formula"]
         centers = centers or self.routing["default"]["centers"]
         expert_of = self.fine_to_coarse if centers == "fine" else np.arange(self.experts)
-        return route(class_embeddings, self.centers[centers], expert_of, self.experts, formula, self.routing["constants"])
+        return route(class_embeddings, self.centers[centers], expert_of, self.experts, formula, self.routing["constants"],
+                     self.lambdas[centers])
 
 
 def load_router(folder):
     return Router(folder)
 
 
-def route(class_embeddings, centers, expert_of, experts, formula, constants):
+def calibrated_lambda(probes, centers, expert_of, probes_are_centers):
+    """RoutingTemperature.cs: each probe (a fine center) sees each expert at the squared distance of its nearest
+    center (float32 L2, squared in float64), itself left out when the probes are the centers; its margin is the
+    second-nearest expert's minus the nearest's; lambda is the median of the positive finite margins (the mean of the
+    middle two for an even count), 1 when there is none."""
+    probes = np.asarray(probes, dtype=np.float32)
+    centers = np.asarray(centers, dtype=np.float32)
+    expert_of = np.asarray(expert_of)
+    experts = int(expert_of.max()) + 1
+    nearest = np.full((len(probes), experts), np.inf)
+    for p in range(len(probes)):  # a probe at a time: [probes, centers, d] at once can exceed memory
+        squared = np.sqrt(((centers - probes[p]) ** 2).sum(-1, dtype=np.float32)).astype(np.float64) ** 2
+        if probes_are_centers:
+            squared[p] = np.inf
+        np.minimum.at(nearest[p], expert_of, squared)
+    nearest.sort(1)
+    margins = nearest[:, 1] - nearest[:, 0] if experts >= 2 else []
+    usable = sorted(m for m in margins if m > 0 and math.isfinite(m))
+    if not usable:
+        return 1.0
+    half = len(usable) // 2
+    return usable[half] if len(usable) % 2 == 1 else (usable[half - 1] + usable[half]) / 2
+
+
+def route(class_embeddings, centers, expert_of, experts, formula, constants, lam=None):
     """ExpertRouter.cs: each class's nearest center (the max filter) and its L2 distance, then per expert
     released_code: score = sum of exp((add - d) * mul) / temperature, add = exp(soften_offset - sqrt L) under
     few_classes classes (else 0), mul = sharpness * log10(max(10, L - many_classes));
     paper: score = sum of soften * exp(-d^2 / lambda), soften = exp(soften_offset - sqrt L) under few_classes classes
-    (else 1), lambda divided by ln L over many_classes classes; weights = softmax(score)."""
+    (else 1), lambda divided by ln L over many_classes classes; weights = softmax(score).
+    calibrated: per class, p(k|l) = softmax over k of -D(l,k) / lam (calibrated_lambda of the run's centers), D(l,k)
+    the squared distance to expert k's nearest center; weights = the mean of p(.|l) over the classes."""
     classes = np.asarray(class_embeddings, dtype=np.float32)
     centers = np.asarray(centers, dtype=np.float32)
     count = len(classes)
@@ -473,6 +503,15 @@ def route(class_embeddings, centers, expert_of, experts, formula, constants):
     distance = distances[np.arange(count), nearest]
     c = constants
     score = np.zeros(experts)
+    if formula == "calibrated":
+        if lam is None:
+            raise ValueError("the calibrated formula needs its lambda (calibrated_lambda)")
+        squared = np.full((count, experts), np.inf)
+        np.minimum.at(squared, (np.arange(count)[:, None], np.asarray(expert_of)[None, :]), distances * distances)
+        logits = -squared / lam
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        weights = (p / p.sum(1, keepdims=True)).sum(0)
+        return weights / count
     if formula == "released_code":
         add = math.exp(c["soften_offset"] - math.sqrt(count)) if count < c["few_classes"] else 0.0
         mul = c["sharpness"] * math.log10(max(10, count - c["many_classes"]))
@@ -485,7 +524,7 @@ def route(class_embeddings, centers, expert_of, experts, formula, constants):
         for l in range(count):
             score[expert_of[nearest[l]]] += soften * math.exp(-distance[l] * distance[l] / lam)
     else:
-        raise ValueError(f"unknown routing formula '{formula}' (known: released_code, paper)")
+        raise ValueError(f"unknown routing formula '{formula}' (known: released_code, paper, calibrated)")
     weights = np.exp(score - score.max())
     return weights / weights.sum()
 

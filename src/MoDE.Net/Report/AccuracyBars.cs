@@ -7,7 +7,7 @@ namespace MoDE.Report;
 public static class AccuracyBars
 {
     /// <summary>Methods compared task by task (the experts alone are left to the table).</summary>
-    static readonly string[] Main = ["baseline", "single", "uniform", "max", "oracle", "MoDE (code)", "MoDE (paper)"];
+    static readonly string[] Main = ["baseline", "single", "uniform", "max", "oracle", "MoDE (code)", "MoDE (paper)", "MoDE (calibrated)"];
 
     /// <summary>Horizontal bars, one per method: its average over tasks (%).</summary>
     public static byte[] Average(Results results, string title = "Average over tasks per method (%)")

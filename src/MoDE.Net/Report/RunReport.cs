@@ -57,7 +57,7 @@ public static class RunReport
             var fine = results.RoutedWeights.Where(w => !w.Key.Contains("coarse", StringComparison.Ordinal) && !w.Key.Contains("per query", StringComparison.Ordinal))
                 .ToDictionary(w => w.Key, w => w.Value);
             if (fine.Count > 0)
-                document.AddPlot(stem + "routing", "Expert weights per task, routed by fine centers with the released code's and the paper's formulas.",
+                document.AddPlot(stem + "routing", "Expert weights per task, routed by fine centers with the released code's, the paper's and the calibrated formulas.",
                     RoutingHeatmap.Render(fine));
             var coarse = results.RoutedWeights.Where(w => w.Key.Contains("coarse", StringComparison.Ordinal) && !w.Key.Contains("per query", StringComparison.Ordinal))
                 .ToDictionary(w => w.Key, w => w.Value);

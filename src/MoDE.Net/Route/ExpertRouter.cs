@@ -10,6 +10,10 @@ public enum RoutingFormula
     ReleasedCode,
     /// <summary>The paper: A(l,s) = exp(-||e_l - e_s||^2 / lambda) with the max filter, p(c|T) = softmax(sum of A).</summary>
     Paper,
+    /// <summary>MoDE.NET's: per class, a softmax over experts of -D(l,k) / lambda, D(l,k) the squared L2 distance to expert
+    /// k's nearest center, lambda the median margin between the nearest two experts seen from the run's fine centers
+    /// (<see cref="RoutingTemperature"/>); weights = the mean over classes.</summary>
+    Calibrated,
 }
 
 /// <summary>
@@ -43,8 +47,12 @@ public static class ExpertRouter
     public static double[] Weights(TaskMetadata task, ClusterHierarchy clusters, RoutingOptions routing)
     {
         var (centers, expertOf) = Centers(clusters, routing.Centers);
-        return Weights(task.ClassEmbeddings, centers, expertOf, clusters.CoarseCount, routing.Formula);
+        return Weights(task.ClassEmbeddings, centers, expertOf, clusters.CoarseCount, routing.Formula, Lambda(clusters, routing));
     }
+
+    /// <summary>The calibrated formula's lambda for <paramref name="routing"/>'s centers (null for the published formulas).</summary>
+    public static double? Lambda(ClusterHierarchy clusters, RoutingOptions routing) =>
+        routing.Formula == RoutingFormula.Calibrated ? RoutingTemperature.Of(clusters, routing.Centers).Lambda : null;
 
     /// <summary>
     /// Per-query routing (text-to-image retrieval in the MoDE paper): each query is routed on its own, as a task
@@ -53,7 +61,8 @@ public static class ExpertRouter
     public static double[][] PerQuery(IReadOnlyList<float[]> queries, ClusterHierarchy clusters, RoutingOptions routing)
     {
         var (centers, expertOf) = Centers(clusters, routing.Centers);
-        return queries.Select(q => Weights([q], centers, expertOf, clusters.CoarseCount, routing.Formula)).ToArray();
+        double? lambda = Lambda(clusters, routing);
+        return queries.Select(q => Weights([q], centers, expertOf, clusters.CoarseCount, routing.Formula, lambda)).ToArray();
     }
 
     /// <summary>The centers compared with class embeddings, and the expert each one counts for.</summary>
@@ -67,12 +76,16 @@ public static class ExpertRouter
     /// <param name="classes">One unit embedding per class.</param>
     /// <param name="centers">The centers, row after row, each <c>classes[0].Length</c> wide.</param>
     /// <param name="expertOf">The expert (coarse cluster) each center counts for.</param>
-    public static double[] Weights(IReadOnlyList<float[]> classes, float[] centers, int[] expertOf, int experts, RoutingFormula formula)
+    /// <param name="calibratedLambda">The calibrated formula's temperature (<see cref="RoutingTemperature"/>); only it needs one.</param>
+    public static double[] Weights(IReadOnlyList<float[]> classes, float[] centers, int[] expertOf, int experts, RoutingFormula formula, double? calibratedLambda = null)
     {
         if (classes.Count == 0) throw new ArgumentException("a task needs at least one class", nameof(classes));
         int dimension = classes[0].Length, classCount = classes.Count;
         if (centers.Length != expertOf.Length * dimension)
             throw new ArgumentException($"{centers.Length} center values for {expertOf.Length} centers of {dimension} dimensions", nameof(centers));
+        if (formula == RoutingFormula.Calibrated)
+            return Calibrated(classes, centers, expertOf, experts,
+                calibratedLambda ?? throw new ArgumentException("the calibrated formula needs its lambda (RoutingTemperature)", nameof(calibratedLambda)));
         // For each class: the nearest center (the "max filter") and its distance.
         var nearest = new int[classCount];
         var distance = new double[classCount];
@@ -102,6 +115,30 @@ public static class ExpertRouter
                 throw new ArgumentOutOfRangeException(nameof(formula), formula, null);
         }
         return Softmax(score);
+    }
+
+    /// <summary>
+    /// p(k|l) = softmax over experts of -D(l,k) / lambda, D(l,k) the squared distance from class l to expert k's nearest
+    /// center (the paper's max filter, per expert); the task's weights are the mean of p(.|l) over its classes. Each
+    /// class's evidence is bounded, so no class-count adjustment is needed.
+    /// </summary>
+    static double[] Calibrated(IReadOnlyList<float[]> classes, float[] centers, int[] expertOf, int experts, double lambda)
+    {
+        int dimension = classes[0].Length;
+        var weights = new double[experts];
+        var squared = new double[experts];
+        foreach (var point in classes)
+        {
+            Array.Fill(squared, double.PositiveInfinity);
+            for (int s = 0; s < expertOf.Length; s++)
+            {
+                double d = TensorPrimitives.Distance(point, centers.AsSpan(s * dimension, dimension));
+                squared[expertOf[s]] = Math.Min(squared[expertOf[s]], d * d);
+            }
+            var p = Softmax(squared.Select(x => -x / lambda).ToArray());
+            for (int k = 0; k < experts; k++) weights[k] += p[k];
+        }
+        return weights.Select(w => w / classes.Count).ToArray();
     }
 
     /// <summary>The nearest of <paramref name="count"/> centers to <paramref name="point"/> and its L2 distance.</summary>

@@ -18,8 +18,9 @@ public sealed record RoutingExplanation(string Task, IReadOnlyList<RoutingExplan
     /// <summary>A class and its nearest fine clusters, nearest first.</summary>
     public sealed record ClassRoute(string Class, IReadOnlyList<Neighbour> Nearest);
 
-    /// <summary>The expert weights one routing gives the task.</summary>
-    public sealed record Decision(string Routing, double[] Weights);
+    /// <summary>The expert weights one routing gives the task; <paramref name="Lambda"/> the calibrated formula's
+    /// temperature (<see cref="RoutingTemperature"/>), null for the published formulas.</summary>
+    public sealed record Decision(string Routing, double[] Weights, double? Lambda = null);
 
     /// <param name="report">The run's cluster report, for the words of each fine cluster; null to show none.</param>
     /// <param name="nearest">Fine clusters listed per class.</param>
@@ -35,7 +36,7 @@ public sealed record RoutingExplanation(string Task, IReadOnlyList<RoutingExplan
             return new ClassRoute(name, ranked.Select(x => new Neighbour(x.Fine, clusters.FineToCoarse[x.Fine], x.Distance,
                 report is not null && x.Fine < report.Fine.Count ? report.Fine[x.Fine].Words : [])).ToList());
         }).ToList();
-        var decisions = routings.Select(r => new Decision(r.Name, ExpertRouter.Weights(task, clusters, r))).ToList();
+        var decisions = routings.Select(r => new Decision(r.Name, ExpertRouter.Weights(task, clusters, r), ExpertRouter.Lambda(clusters, r))).ToList();
         return new RoutingExplanation(task.Task, classes, decisions);
     }
 
@@ -53,10 +54,11 @@ public sealed record RoutingExplanation(string Task, IReadOnlyList<RoutingExplan
         }
         text.AppendLine("expert weights:");
         int experts = Decisions.Count == 0 ? 0 : Decisions[0].Weights.Length;
-        text.AppendLine("  " + "routing".PadRight(14) + string.Concat(Enumerable.Range(0, experts).Select(c => $"expert {c}".PadLeft(10))));
+        text.AppendLine("  " + "routing".PadRight(20) + string.Concat(Enumerable.Range(0, experts).Select(c => $"expert {c}".PadLeft(10))));
         foreach (var decision in Decisions)
-            text.AppendLine("  " + decision.Routing.PadRight(14) +
-                            string.Concat(decision.Weights.Select(w => w.ToString("F3", CultureInfo.InvariantCulture).PadLeft(10))));
+            text.AppendLine(("  " + decision.Routing.PadRight(20) +
+                             string.Concat(decision.Weights.Select(w => w.ToString("F3", CultureInfo.InvariantCulture).PadLeft(10))) +
+                             (decision.Lambda is { } lambda ? FormattableString.Invariant($"  (lambda {lambda:G4}: the fine centers' median margin between their nearest two experts)") : "")).TrimEnd());
         return text.ToString();
     }
 }

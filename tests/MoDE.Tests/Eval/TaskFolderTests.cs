@@ -139,8 +139,12 @@ public class TaskFolderTests(TinyRun tiny)
         // the built-in task's metadata routes exactly as the eval stage does
         var builtIn = MoDE.Data.TaskStore.Load(run.Task("shapes"));
         Assert.Equal(ExpertRouter.Weights(TaskMetadata.Embed(builtIn, encoder), clusters, RoutingFormula.Paper), explanation.Decisions[1].Weights);
+        // the calibrated routings show the run's lambda of their centers; the published ones none
+        Assert.All(explanation.Decisions, d => Assert.Equal(d.Routing.StartsWith("calibrated", StringComparison.Ordinal)
+            ? RoutingTemperature.Of(clusters, d.Routing.EndsWith("coarse", StringComparison.Ordinal) ? RoutingCenters.Coarse : RoutingCenters.Fine).Lambda : null, d.Lambda));
         string text = explanation.ToText();
         Assert.Contains("expert weights:", text);
         Assert.Contains("fine ", text);
+        Assert.Contains(FormattableString.Invariant($"lambda {RoutingTemperature.Of(clusters, RoutingCenters.Fine).Lambda:G4}"), text);
     }
 }

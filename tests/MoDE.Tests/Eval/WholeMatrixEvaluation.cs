@@ -49,10 +49,8 @@ public static class WholeMatrixEvaluation
         for (int r = 0; r < routings.Count; r++)
         {
             var routing = routings[r];
-            string formula = routing.Formula == RoutingFormula.Paper ? "the paper's formula (max filter, lambda 0.2)" : "the released code's formula (softmax(score / 8))";
-            string centers = routing.Centers == RoutingCenters.Coarse ? "coarse centers" : "fine centers";
             int index = r;
-            methods.Add(Method($"MoDE ({routing.Name})", $"routed ensemble, {formula}, by {centers}; retrieval: the corpus routes image->text, each query routes text->image", t =>
+            methods.Add(Method($"MoDE ({routing.Name})", $"routed ensemble, {routing.Description}; retrieval: the corpus routes image->text, each query routes text->image", t =>
             {
                 var image = Ensemble.Combine(ExpertScores(t), taskWeights[index][t]);
                 return (image, queryWeights[index][t] is { } perQuery ? Ensemble.CombinePerColumn(ExpertScores(t), perQuery) : image);

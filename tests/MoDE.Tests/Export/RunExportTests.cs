@@ -196,7 +196,15 @@ public sealed partial class RunExportTests(TinyRun tiny, ITestOutputHelper outpu
             var predicted = Enumerable.Range(0, images).Select(i => ArgMax(combined.AsSpan(i * classes, classes))).ToArray();
             Assert.Equal(predicted, python["predictions"]![r]!.AsArray().Select(n => n!.GetValue<int>()));
         }
-        output.WriteLine($"{images} images, {classes} classes, {experts} experts, 4 routings: max |weight diff| {weightDiff:E2}, max |logit diff| {logitDiff:E2}");
+        // The calibrated formula's lambda: derived in Python from the exported centers as MoDE derives it, and written in the router file.
+        var router = JsonNode.Parse(File.ReadAllText(Path.Combine(to, RouterFile.FileName)))!;
+        foreach (var kind in new[] { RoutingCenters.Fine, RoutingCenters.Coarse })
+        {
+            double ours = RoutingTemperature.Of(clusters, kind).Lambda;
+            Assert.Equal(ours, router["routing"]!["calibrated_lambda"]![RouterFile.Name(kind)]!["lambda"]!.GetValue<double>());
+            Assert.Equal(ours, python["lambdas"]![RouterFile.Name(kind)]!.GetValue<double>(), 1e-5 * ours);
+        }
+        output.WriteLine($"{images} images, {classes} classes, {experts} experts, {RoutingOptions.All.Count} routings: max |weight diff| {weightDiff:E2}, max |logit diff| {logitDiff:E2}");
         Assert.True(weightDiff < 1e-5, $"max |MoDE - Python| routing weight {weightDiff:E2}");
         Assert.True(logitDiff < 1e-4, $"max |MoDE - Python| ensembled logit {logitDiff:E2}");
     }
@@ -248,7 +256,9 @@ public sealed partial class RunExportTests(TinyRun tiny, ITestOutputHelper outpu
         experts = [mode_clip.load(folder) for folder in router.expert_folders()]
         logits = [mode_clip.zero_shot_logits(e, images, mode_clip.class_weights(e, prompt_tokens)).numpy() for e in experts]
         out = {"weights": [], "logits": [], "predictions": []}
-        for formula, centers in (("released_code", "fine"), ("paper", "fine"), ("released_code", "coarse"), ("paper", "coarse")):
+        out["lambdas"] = {kind: float(lam) for kind, lam in router.lambdas.items()}
+        for formula, centers in (("released_code", "fine"), ("paper", "fine"), ("calibrated", "fine"),
+                                 ("released_code", "coarse"), ("paper", "coarse"), ("calibrated", "coarse")):
             weights = router.route(classes, formula, centers)
             combined = mode_clip.ensemble(logits, weights)
             out["weights"].append([float(w) for w in weights])

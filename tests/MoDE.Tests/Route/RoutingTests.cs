@@ -7,7 +7,7 @@ namespace MoDE.Tests.Route;
 public class RoutingTests
 {
     /// <summary>32 fine centers in 16 dimensions, fine center f belonging to expert f % 4; coarse centers the normalized means.</summary>
-    static ClusterHierarchy Hierarchy(int seed)
+    internal static ClusterHierarchy Hierarchy(int seed)
     {
         const int fine = 32, experts = 4, d = 16;
         var centers = KMeansTests.Blobs(fine, d, fine, seed);
@@ -23,8 +23,8 @@ public class RoutingTests
 
     public static TheoryData<RoutingFormula, RoutingCenters> Routings() => new()
     {
-        { RoutingFormula.ReleasedCode, RoutingCenters.Fine }, { RoutingFormula.Paper, RoutingCenters.Fine },
-        { RoutingFormula.ReleasedCode, RoutingCenters.Coarse }, { RoutingFormula.Paper, RoutingCenters.Coarse },
+        { RoutingFormula.ReleasedCode, RoutingCenters.Fine }, { RoutingFormula.Paper, RoutingCenters.Fine }, { RoutingFormula.Calibrated, RoutingCenters.Fine },
+        { RoutingFormula.ReleasedCode, RoutingCenters.Coarse }, { RoutingFormula.Paper, RoutingCenters.Coarse }, { RoutingFormula.Calibrated, RoutingCenters.Coarse },
     };
 
     [Theory]
@@ -101,7 +101,9 @@ public class RoutingTests
         Assert.Equal(new RoutingOptions(RoutingFormula.Paper, RoutingCenters.Coarse), RoutingOptions.Parse("paper,coarse"));
         Assert.Equal(new RoutingOptions(), RoutingOptions.Parse("code"));
         Assert.Equal("paper, coarse", RoutingOptions.Parse("coarse paper").Name);
-        Assert.Equal(["code", "paper", "code, coarse", "paper, coarse"], RoutingOptions.All.Select(r => r.Name));
+        Assert.Equal(new RoutingOptions(RoutingFormula.Calibrated, RoutingCenters.Coarse), RoutingOptions.Parse("calibrated,coarse"));
+        Assert.Equal(["code", "paper", "calibrated", "code, coarse", "paper, coarse", "calibrated, coarse"], RoutingOptions.All.Select(r => r.Name));
+        Assert.All(RoutingOptions.All, r => Assert.Equal(r, RoutingOptions.Parse(r.Name)));
         Assert.Throws<ArgumentException>(() => RoutingOptions.Parse("softmax"));
     }
 
