@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using MoDE.Data;
+using MoDE.Data.Ingest;
+using MoDE.Data.Synthetic;
+using MoDE.Embed;
+using MoDE.Model;
+using MoDE.Split;
+using MoDE.Storage;
+using MoDE.Tokenizer;
+using MoDE.Train;
+using TorchSharp;
+
+namespace MoDE.Bench;
+
+/// <summary>
+/// False negatives in the batches a finished run trained on (MoDE paper, section 1: in a random batch another pair's
+/// caption can describe your image too). Each model's batches are drawn by the trainer's own <see cref="PassSampler"/>
+/// with the run's seed and batch size, from the step where the experts and the single model leave the seed: each expert
+/// its own pairs plus its out-of-cluster share (<see cref="ExpertData"/>), "all pairs" every embedded pair (the seed and
+/// single models). Every in-batch pair i &lt; j is compared by the cosine of the two captions' embeddings (the run's
+/// embed/captions.npy, unit rows): copies (identical caption text) are counted apart from near duplicates (cosine above a
+/// threshold, different text). Then each expert's contrastive loss against the single model's on the same held-out pairs
+/// of its cluster (<see cref="HeldOutLoss"/>). Deterministic; reads the run and writes nothing.
+/// </summary>
+static class FalseNegatives
+{
+    const int Batches = 200, HeldOutPairs = 6144, HeldOutSeedOffset = 1;
+    static readonly double[] Thresholds = [0.8, 0.9, 0.95];
+
+    /// <summary>Usage: false-negatives RUN [THRESHOLD] [BATCH]; THRESHOLD 0.9 and the run's batch size unless given.</summary>
+    public static int Run(string[] args)
+    {
+        var run = new RunLayout(args[0]);
+        var options = JsonFile.Read<TrainOptions>(run.Done("train"));
+        double threshold = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 0.9;
+        int batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : options.BatchSize;
+        double[] thresholds = [.. Thresholds.Append(threshold).Distinct().Order()];
+
+        int[] embedded = Npy.ReadVector(run.EmbeddedPairs);
+        using var matrix = NpyMatrix.Open(run.CaptionEmbeddings);
+        int dimension = matrix.Columns;
+        float[] embeddings = matrix.Gather([.. Enumerable.Range(0, matrix.Rows)]);
+        var captions = PairStore.ReadCaptions(run.Pairs);
+        var rowOf = Enumerable.Repeat(-1, captions.Count).ToArray();
+        for (int r = 0; r < embedded.Length; r++) rowOf[embedded[r]] = r;
+        var textIds = new Dictionary<string, int>();
+        int[] textOf = [.. captions.Select(p => textIds.TryGetValue(p.Caption, out int id) ? id : textIds[p.Caption] = textIds.Count)];
+
+        using var images = RunImages.Open(run.Images);
+        var tokens = new long[images.Count][]; // the sampler orders pairs and reads no tokens
+        var experts = ExpertData.Load(run);
+        var models = experts
+            .Select(e => (Name: RunModels.Expert(e.Expert), Own: e.Rows.Length, Data: new TrainingData(images, tokens, e.Rows, e.OutOfClusterRows, e.OutOfClusterRatio)))
+            .Prepend((Name: "all pairs", Own: embedded.Length, Data: new TrainingData(images, tokens, embedded, [], 0)))
+            .ToList();
+
+        Console.WriteLine($"false-negatives {run.Root}: {embedded.Length} embedded pairs ({textIds.Count} distinct captions), d = {dimension}; " +
+                          $"{Batches} batches of {batch} per model from step {options.SeedSteps} (seed {options.Seed}); {Environment.ProcessorCount} cores");
+        Console.WriteLine($"  rates are shares of in-batch pairs i != j; near = cosine above the threshold, different text; copy = identical text");
+        Console.WriteLine($"  {"model",-10} {"pairs",6} {"batches",7} {"compared",10} {"copy %",8} " +
+                          string.Join(" ", thresholds.Select(t => $"{$"near>{t:0.###} %",12}")) + $" {"ratio@" + threshold.ToString("0.###", CultureInfo.InvariantCulture),10} {"1/share",8}");
+        double[]? random = null;
+        foreach (var (name, own, data) in models)
+        {
+            var sampler = new PassSampler(data, batch, options.Seed);
+            long compared = 0, copies = 0;
+            var near = new long[thresholds.Length];
+            var gathered = new float[batch * dimension];
+            for (int step = options.SeedSteps; step < options.SeedSteps + Batches; step++)
+            {
+                int[] pairs = sampler.Batch(step).ToArray();
+                for (int i = 0; i < batch; i++)
+                    embeddings.AsSpan(rowOf[pairs[i]] * dimension, dimension).CopyTo(gathered.AsSpan(i * dimension));
+                for (int i = 0; i < batch; i++)
+                {
+                    var a = gathered.AsSpan(i * dimension, dimension);
+                    for (int j = i + 1; j < batch; j++)
+                    {
+                        compared++;
+                        if (textOf[pairs[i]] == textOf[pairs[j]]) { copies++; continue; }
+                        float cosine = TensorPrimitives.Dot(a, gathered.AsSpan(j * dimension, dimension));
+                        for (int t = 0; t < thresholds.Length; t++)
+                            if (cosine > thresholds[t]) near[t]++;
+                    }
+                }
+            }
+            double[] rates = [.. near.Select(n => 100.0 * n / compared)];
+            random ??= rates;
+            int at = Array.IndexOf(thresholds, threshold);
+            Console.WriteLine($"  {name,-10} {own,6} {Batches,7} {compared,10} {100.0 * copies / compared,8:F3} " +
+                              string.Join(" ", rates.Select(r => $"{r,12:F3}")) + $" {rates[at] / random[at],10:F2} {(double)embedded.Length / own,8:F2}");
+        }
+        HeldOutLoss(run, embedded, embeddings, dimension, experts, batch);
+        return 0;
+    }
+
+    /// <summary>
+    /// Fresh pairs from the run's own generator options with the seed moved by <see cref="HeldOutSeedOffset"/>, their
+    /// captions embedded with the run's caption encoder and given the expert of their nearest fine center (the cluster
+    /// stage's files), or of their nearest embedded training caption when the run no longer keeps them. Per expert, the
+    /// CLIP loss (<see cref="ClipLoss"/>, eval mode, no augmentation) of the expert and of the single model on the same
+    /// full batches of that cluster's held-out pairs.
+    /// </summary>
+    static void HeldOutLoss(RunLayout run, int[] embedded, float[] embeddings, int dimension, IReadOnlyList<ExpertData> experts, int batch)
+    {
+        var generator = JsonFile.Read<SyntheticWebOptions>(run.Done("ingest"));
+        generator = generator with { Pairs = HeldOutPairs, Seed = generator.Seed + HeldOutSeedOffset };
+        using var heldOut = SyntheticWeb.GeneratePairs(generator);
+        var texts = heldOut.Pairs.Select(p => p.Caption).ToList();
+        var embed = new EmbedOptions();
+        float[] queries;
+        using (var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run))) queries = EmbedStage.Embed(encoder, texts, embed.BatchSize, embed.BatchTokens);
+
+        float[] reference;
+        int[] expertOf;
+        string how;
+        if (File.Exists(run.FineCenters) && File.Exists(run.FineToCoarse))
+        {
+            reference = Npy.ReadMatrix(run.FineCenters).Data;
+            expertOf = Npy.ReadVector(run.FineToCoarse);
+            how = "nearest fine center";
+        }
+        else
+        {
+            var expertOfPair = new int[embedded.Max() + 1];
+            foreach (var e in experts) foreach (int pair in e.Rows) expertOfPair[pair] = e.Expert;
+            reference = embeddings;
+            expertOf = [.. embedded.Select(pair => expertOfPair[pair])];
+            how = "nearest embedded training caption (the run keeps no cluster/ files)";
+        }
+        int[] cluster;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var q = torch.tensor(queries, [texts.Count, dimension]);
+            var r = torch.tensor(reference, [reference.Length / dimension, dimension]);
+            cluster = [.. q.matmul(r.t()).argmax(1).data<long>().ToArray().Select(i => expertOf[i])];
+        }
+
+        var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
+        long[][] tokens = tokenizer.Encode(texts);
+        Console.WriteLine($"held-out loss: {HeldOutPairs} fresh pairs (generator seed {generator.Seed}), each given the expert of its {how}; " +
+                          $"CLIP loss, eval mode, mean over full batches of {batch} of one cluster's pairs");
+        Console.WriteLine($"  {"expert",-10} {"pairs",6} {"batches",7} {"expert",8} {"single",8} {"expert-single",14}");
+        using var single = TrainState.Load(run.Model(RunModels.Single));
+        foreach (var e in experts)
+        {
+            int[] rows = [.. Enumerable.Range(0, texts.Count).Where(i => cluster[i] == e.Expert)];
+            int batches = rows.Length / batch;
+            if (batches == 0) { Console.WriteLine($"  {RunModels.Expert(e.Expert),-10} {rows.Length,6} fewer pairs than one batch"); continue; }
+            using var expert = TrainState.Load(run.Model(RunModels.Expert(e.Expert)));
+            double own = Loss(expert.Model, heldOut.Images, tokens, rows, batches, batch), all = Loss(single.Model, heldOut.Images, tokens, rows, batches, batch);
+            Console.WriteLine($"  {RunModels.Expert(e.Expert),-10} {rows.Length,6} {batches,7} {own,8:F4} {all,8:F4} {own - all,14:F4}");
+        }
+    }
+
+    /// <summary>The mean CLIP loss of <paramref name="model"/> over the first <paramref name="batches"/> full batches of <paramref name="rows"/>.</summary>
+    static double Loss(Clip model, IImageRows images, long[][] tokens, int[] rows, int batches, int batch)
+    {
+        model.eval();
+        using var noGrad = torch.no_grad();
+        double sum = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var slice = rows.AsSpan(b * batch, batch);
+            sum += ClipLoss.Compute(model.EncodeImage(ClipImageTransform.ToTensor(images, slice)), model.EncodeText(CaptionTokenizer.ToTensor(tokens, slice)), model.LogitScale).item<float>();
+        }
+        return sum / batches;
+    }
+}
