@@ -20,7 +20,8 @@ namespace MoDE.Bench;
 /// its own pairs plus its out-of-cluster share (<see cref="ExpertData"/>), "all pairs" every embedded pair (the seed and
 /// single models). Every in-batch pair i &lt; j is compared by the cosine of the two captions' embeddings (the run's
 /// embed/captions.npy, unit rows): copies (identical caption text) are counted apart from near duplicates (cosine above a
-/// threshold, different text). Then each expert's contrastive loss against the single model's on the same held-out pairs
+/// threshold, different text); the built-in data's class labels give a third count, pairs of one class (whose captions
+/// both describe either image at the class level, whatever their wording). Then each expert's contrastive loss against the single model's on the same held-out pairs
 /// of its cluster (<see cref="HeldOutLoss"/>). Deterministic; reads the run and writes nothing.
 /// </summary>
 static class FalseNegatives
@@ -46,6 +47,8 @@ static class FalseNegatives
         for (int r = 0; r < embedded.Length; r++) rowOf[embedded[r]] = r;
         var textIds = new Dictionary<string, int>();
         int[] textOf = [.. captions.Select(p => textIds.TryGetValue(p.Caption, out int id) ? id : textIds[p.Caption] = textIds.Count)];
+        var labelIds = new Dictionary<string, int>();
+        int[] labelOf = [.. captions.Select(p => p.Label is null ? -1 : labelIds.TryGetValue(p.Label, out int id) ? id : labelIds[p.Label] = labelIds.Count)];
 
         using var images = RunImages.Open(run.Images);
         var tokens = new long[images.Count][]; // the sampler orders pairs and reads no tokens
@@ -57,14 +60,15 @@ static class FalseNegatives
 
         Console.WriteLine($"false-negatives {run.Root}: {embedded.Length} embedded pairs ({textIds.Count} distinct captions), d = {dimension}; " +
                           $"{Batches} batches of {batch} per model from step {options.SeedSteps} (seed {options.Seed}); {Environment.ProcessorCount} cores");
-        Console.WriteLine($"  rates are shares of in-batch pairs i != j; near = cosine above the threshold, different text; copy = identical text");
-        Console.WriteLine($"  {"model",-10} {"pairs",6} {"batches",7} {"compared",10} {"copy %",8} " +
-                          string.Join(" ", thresholds.Select(t => $"{$"near>{t:0.###} %",12}")) + $" {"ratio@" + threshold.ToString("0.###", CultureInfo.InvariantCulture),10} {"1/share",8}");
-        double[]? random = null;
+        Console.WriteLine($"  rates are shares of in-batch pairs i != j; near = cosine above the threshold, different text; copy = identical text; " +
+                          $"class = same label ({labelIds.Count} labels); x = rate / the all-pairs rate; 1/share = pairs / the model's own pairs");
+        Console.WriteLine($"  {"model",-10} {"pairs",6} {"batches",7} {"compared",10} {"copy %",8} {"copy x",7} " +
+                          string.Join(" ", thresholds.Select(t => $"{$"near>{t:0.###} %",12}")) + $" {"x@" + threshold.ToString("0.###", CultureInfo.InvariantCulture),7} {"class %",8} {"class x",7} {"1/share",8}  main domain");
+        (double Copy, double[] Near, double Class)? random = null;
         foreach (var (name, own, data) in models)
         {
             var sampler = new PassSampler(data, batch, options.Seed);
-            long compared = 0, copies = 0;
+            long compared = 0, copies = 0, sameClass = 0;
             var near = new long[thresholds.Length];
             var gathered = new float[batch * dimension];
             for (int step = options.SeedSteps; step < options.SeedSteps + Batches; step++)
@@ -78,6 +82,7 @@ static class FalseNegatives
                     for (int j = i + 1; j < batch; j++)
                     {
                         compared++;
+                        if (labelOf[pairs[i]] >= 0 && labelOf[pairs[i]] == labelOf[pairs[j]]) sameClass++;
                         if (textOf[pairs[i]] == textOf[pairs[j]]) { copies++; continue; }
                         float cosine = TensorPrimitives.Dot(a, gathered.AsSpan(j * dimension, dimension));
                         for (int t = 0; t < thresholds.Length; t++)
@@ -86,10 +91,13 @@ static class FalseNegatives
                 }
             }
             double[] rates = [.. near.Select(n => 100.0 * n / compared)];
-            random ??= rates;
+            double copy = 100.0 * copies / compared, classRate = 100.0 * sameClass / compared;
+            random ??= (copy, rates, classRate);
             int at = Array.IndexOf(thresholds, threshold);
-            Console.WriteLine($"  {name,-10} {own,6} {Batches,7} {compared,10} {100.0 * copies / compared,8:F3} " +
-                              string.Join(" ", rates.Select(r => $"{r,12:F3}")) + $" {rates[at] / random[at],10:F2} {(double)embedded.Length / own,8:F2}");
+            var domain = data.Rows.GroupBy(p => captions[p].Domain ?? "none").MaxBy(g => g.Count())!;
+            Console.WriteLine($"  {name,-10} {own,6} {Batches,7} {compared,10} {copy,8:F3} {copy / random.Value.Copy,7:F2} " +
+                              string.Join(" ", rates.Select(r => $"{r,12:F3}")) + $" {rates[at] / random.Value.Near[at],7:F2} {classRate,8:F3} {classRate / random.Value.Class,7:F2} " +
+                              $"{(double)embedded.Length / own,8:F2}  {domain.Key} {100.0 * domain.Count() / data.Rows.Length:F0}%");
         }
         HeldOutLoss(run, embedded, embeddings, dimension, experts, batch);
         return 0;
