@@ -21,8 +21,9 @@ namespace MoDE.Bench;
 /// single models). Every in-batch pair i &lt; j is compared by the cosine of the two captions' embeddings (the run's
 /// embed/captions.npy, unit rows): copies (identical caption text) are counted apart from near duplicates (cosine above a
 /// threshold, different text); the built-in data's class labels give a third count, pairs of one class (whose captions
-/// both describe either image at the class level, whatever their wording). Then each expert's contrastive loss against the single model's on the same held-out pairs
-/// of its cluster (<see cref="HeldOutLoss"/>). Deterministic; reads the run and writes nothing.
+/// both describe either image at the class level, whatever their wording). Then each expert's contrastive loss against
+/// the single model's on the same held-out pairs of its cluster (<see cref="HeldOutLoss"/>). Deterministic; reads the
+/// run and writes nothing.
 /// </summary>
 static class FalseNegatives
 {
