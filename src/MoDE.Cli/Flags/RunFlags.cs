@@ -105,6 +105,7 @@ public static class RunFlags
         {
             Embed = StageFlags.Embed.Apply(p, o.Embed),
             Cluster = StageFlags.Cluster.Apply(p, o.Cluster),
+            Split = StageFlags.Split.Apply(p, o.Split),
             Train = StageFlags.TrainMachine.Apply(p, StageFlags.Train.Apply(p, o.Train)),
             Slurm = StageFlags.Slurm.Apply(p, o.Slurm),
         };
@@ -130,7 +131,7 @@ public static class RunFlags
 
     /// <summary>Every flag set a run's options come from, to name the flag of a record's property in an error.</summary>
     public static IReadOnlyList<IFlagNames> Names { get; } =
-        [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.Cluster,
+        [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.Cluster, StageFlags.Split,
          StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName("Threads", Threads.Name),
          new FlagName(nameof(Eval.EvalOptions.Tasks), Tasks.Name)];
 }

@@ -4,6 +4,7 @@ using MoDE.Data.Ingest;
 using MoDE.Data.Synthetic;
 using MoDE.Embed;
 using MoDE.Slurm;
+using MoDE.Split;
 using MoDE.Train;
 
 namespace MoDE.Cli.Flags;
@@ -56,6 +57,11 @@ public static class StageFlags
     public static readonly Flag<ClusterOptions, int> Experts = new("--experts", "Coarse clusters n = data experts",
         nameof(ClusterOptions.CoarseClusters), o => o.CoarseClusters, (o, v) => o with { CoarseClusters = v }, "-n");
     public static FlagSet<ClusterOptions> Cluster { get; } = new(Fine, Experts);
+
+    public static readonly Flag<SplitOptions, double> Overlap = new("--overlap",
+        "Overlapping experts (0: disjoint): a fine cluster whose second-nearest coarse center is within a factor 1 + this of its own also feeds that expert",
+        nameof(SplitOptions.Overlap), o => o.Overlap, (o, v) => o with { Overlap = v });
+    public static FlagSet<SplitOptions> Split { get; } = new(Overlap);
 
     public static readonly Flag<TrainOptions, int> Steps = new("--steps", "Steps of one expert's schedule, seed part included",
         nameof(TrainOptions.Steps), o => o.Steps, (o, v) => o with { Steps = v });

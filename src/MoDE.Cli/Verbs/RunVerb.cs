@@ -18,6 +18,7 @@ public static class RunVerb
         RunFlags.AddData(command, evaluates: true);
         StageFlags.Embed.AddTo(command);
         StageFlags.Cluster.AddTo(command);
+        StageFlags.Split.AddTo(command);
         RunFlags.AddTrain(command);
         StageFlags.TrainMachine.AddTo(command);
         return command.WithAction((p, output) =>

@@ -53,7 +53,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     {
         var parse = ModeCli.Create(CancellationToken.None).Parse(
             ["run", "--fine", "32", "-n", "2", "--steps", "100", "--seed-share", "0.5", "--batch", "64", "--pairs", "500", "--noise", "0.1",
-             "--image-size", "16", "--float16", "--threads", "1", "--seed", "7", "--model", "tiny-vit", "--crop-scale", "1", "--workers", "3"]);
+             "--image-size", "16", "--float16", "--threads", "1", "--seed", "7", "--model", "tiny-vit", "--crop-scale", "1", "--workers", "3", "--overlap", "0.1"]);
         Assert.Empty(parse.Errors);
         var o = RunFlags.Options(parse);
         var seeded = new RunOptions().WithSeed(7);
@@ -62,6 +62,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
             (o.Train.Steps, o.Train.SeedShare, o.Train.BatchSize, o.Train.Model, o.Train.CropScale, o.Train.Workers, o.Train.Threads, o.Train.Seed));
         Assert.Equal((500, 0.1, 16, 7), (o.Data.Pairs, o.Data.NoiseShare, o.Data.ImageSize, o.Data.Seed));
         Assert.Equal(MoDE.Embed.EmbeddingPrecision.Float16, o.Embed.Precision);
+        Assert.Equal(0.1, o.Split.Overlap);
         Assert.Equal((1, 1), (o.Embed.Threads, o.Eval.Threads));
         Assert.Null(o.Source);
     }
@@ -130,6 +131,8 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
     [InlineData("--steps", "run", "--steps", "10")] // under the 40 warmup steps
     [InlineData("--threads", "run", "--threads", "-2")]
     [InlineData("--seed-share", "run", "--seed-share", "1.5")]
+    [InlineData("--overlap", "run", "--overlap", "-0.1")]
+    [InlineData("--overlap", "run", "--overlap", "NaN")]
     [InlineData("--noise", "ingest", "--noise", "2")]
     [InlineData("--pairs", "import", "fashion-mnist", "--pairs", "-1")]
     [InlineData("--shard-bytes", "ingest", "--shard-bytes", "3071")] // under one 32 px image
