@@ -240,7 +240,7 @@ public sealed class CliTests : IClassFixture<DejaVuFonts>, IDisposable
         IEnumerable<string> Options(string verb) => root.Subcommands.Single(c => c.Name == verb).Options.Select(o => o.Name).Where(n => n is not "--help" and not "-?" and not "-h");
         Assert.Equal(["--run"], Options("status"));
         Assert.Equal(["--run"], Options("report"));
-        Assert.Equal(["--run"], Options("split"));
+        Assert.Equal(["--run", "--overlap"], Options("split"));
         Assert.Equal(["--run", "--top"], Options("clusters"));
         Assert.Equal(["--run", "--tasks", "--threads", "--allow-outside-paths"], Options("eval"));
         Assert.DoesNotContain("--steps", Options("cluster"));
