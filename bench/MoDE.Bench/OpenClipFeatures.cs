@@ -53,7 +53,7 @@ static class OpenClipFeatures
             int size = model.Config.Vision.ImageSize;
             var pixels = File.ReadAllBytes(Path.Combine(work, "pixels.bin"));
             using var images = new ImageSet(pixels.Length / (size * size * ImageSet.Channels), size, size, pixels);
-            var captions = File.ReadLines(Path.Combine(work, "captions.jsonl")).Select(line => System.Text.Json.JsonSerializer.Deserialize<string>(line)!).ToList();
+            var captions = OpenClipVocabulary.Captions(Path.Combine(work, "captions.jsonl"));
             model.eval();
             var imageFeatures = model.EncodeImages(images);
             var textFeatures = model.EncodeTexts(tokenizer, captions);

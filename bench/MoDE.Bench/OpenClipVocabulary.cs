@@ -47,7 +47,7 @@ static class OpenClipVocabulary
     public static int Rows(string mergesPath, string captionsPath, string outPath)
     {
         var tokenizer = CaptionTokenizer.FromOpenClipMerges(mergesPath);
-        var captions = File.ReadLines(captionsPath).Select(line => System.Text.Json.JsonSerializer.Deserialize<string>(line)!).ToList();
+        var captions = Captions(captionsPath);
         var rows = tokenizer.Encode(captions);
         using var file = File.Create(outPath);
         MoDE.Storage.Npy.WriteHeader(file, "<i4", $"({rows.Length}, {tokenizer.ContextLength})");
@@ -56,4 +56,8 @@ static class OpenClipVocabulary
         Console.WriteLine($"openclip-rows: {rows.Length:N0} captions -> {outPath}");
         return 0;
     }
+
+    /// <summary>The captions of a file of one JSON string a line, as bench/open_clip_check.py writes them.</summary>
+    public static List<string> Captions(string path) =>
+        File.ReadLines(path).Select(line => System.Text.Json.JsonSerializer.Deserialize<string>(line)!).ToList();
 }

@@ -124,21 +124,29 @@ public static class ExpertRouter
     /// </summary>
     static double[] Calibrated(IReadOnlyList<float[]> classes, float[] centers, int[] expertOf, int experts, double lambda)
     {
-        int dimension = classes[0].Length;
         var weights = new double[experts];
         var squared = new double[experts];
         foreach (var point in classes)
         {
-            Array.Fill(squared, double.PositiveInfinity);
-            for (int s = 0; s < expertOf.Length; s++)
-            {
-                double d = TensorPrimitives.Distance(point, centers.AsSpan(s * dimension, dimension));
-                squared[expertOf[s]] = Math.Min(squared[expertOf[s]], d * d);
-            }
+            NearestPerExpert(point, centers, expertOf, squared);
             var p = Softmax(squared.Select(x => -x / lambda).ToArray());
             for (int k = 0; k < experts; k++) weights[k] += p[k];
         }
         return weights.Select(w => w / classes.Count).ToArray();
+    }
+
+    /// <summary>Fills <paramref name="nearest"/>[k] with the squared L2 distance from <paramref name="point"/> to expert
+    /// k's nearest center (infinity for an expert without one), leaving out center <paramref name="skip"/>.</summary>
+    internal static void NearestPerExpert(ReadOnlySpan<float> point, float[] centers, int[] expertOf, Span<double> nearest, int skip = -1)
+    {
+        int dimension = point.Length;
+        nearest.Fill(double.PositiveInfinity);
+        for (int s = 0; s < expertOf.Length; s++)
+        {
+            if (s == skip) continue;
+            double d = TensorPrimitives.Distance(point, centers.AsSpan(s * dimension, dimension));
+            nearest[expertOf[s]] = Math.Min(nearest[expertOf[s]], d * d);
+        }
     }
 
     /// <summary>The nearest of <paramref name="count"/> centers to <paramref name="point"/> and its L2 distance.</summary>

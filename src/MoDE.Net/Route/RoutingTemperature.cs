@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using MoDE.Cluster;
 
@@ -42,13 +41,7 @@ public sealed record RoutingTemperature(double Lambda, double[] Margins)
         var nearest = new double[experts];
         for (int p = 0; p < probeCount; p++)
         {
-            Array.Fill(nearest, double.PositiveInfinity);
-            for (int s = 0; s < count; s++)
-            {
-                if (probesAreCenters && s == p) continue;
-                double d = TensorPrimitives.Distance(probes.AsSpan(p * dimension, dimension), centers.AsSpan(s * dimension, dimension));
-                nearest[expertOf[s]] = Math.Min(nearest[expertOf[s]], d * d);
-            }
+            ExpertRouter.NearestPerExpert(probes.AsSpan(p * dimension, dimension), centers, expertOf, nearest, skip: probesAreCenters ? p : -1);
             Array.Sort(nearest);
             margins[p] = experts < 2 ? double.PositiveInfinity : nearest[1] - nearest[0];
         }

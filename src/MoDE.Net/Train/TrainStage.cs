@@ -114,12 +114,12 @@ public static class TrainStage
         }
     }
 
-    /// <summary>The architecture the options name, for CLIP's vocabulary (<see cref="CaptionTokenizer.FromOpenClipMerges"/>
-    /// makes its 512 byte symbols, its merges and the 2 special tokens).</summary>
     /// <summary>The model's architecture at the smallest vocabulary it can take, for its context length and image size
     /// before the run's vocabulary is known.</summary>
     static ClipConfig Shape(TrainOptions options, int imageSize) => ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize, imageSize);
 
+    /// <summary>The architecture the options name, for CLIP's vocabulary (<see cref="CaptionTokenizer.FromOpenClipMerges"/>
+    /// makes its 512 byte symbols, its merges and the 2 special tokens).</summary>
     static ClipConfig Config(TrainOptions options, int imageSize) =>
         ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize + CaptionTokenizer.OpenClipMergeCount, imageSize);
 
