@@ -27,7 +27,7 @@ namespace MoDE.Bench;
 /// </summary>
 static class FalseNegatives
 {
-    const int Batches = 200, HeldOutPairs = 6144, HeldOutSeedOffset = 1;
+    const int Batches = 200;
     static readonly double[] Thresholds = [0.8, 0.9, 0.95];
 
     /// <summary>Usage: false-negatives RUN [THRESHOLD] [BATCH]; THRESHOLD 0.9 and the run's batch size unless given.</summary>
@@ -105,7 +105,7 @@ static class FalseNegatives
     }
 
     /// <summary>
-    /// Fresh pairs from the run's own generator options with the seed moved by <see cref="HeldOutSeedOffset"/>, their
+    /// Fresh pairs (<see cref="HeldOutPairs"/>), their
     /// captions embedded with the run's caption encoder and given the expert of their nearest fine center (the cluster
     /// stage's files), or of their nearest embedded training caption when the run no longer keeps them. Per expert, the
     /// CLIP loss (<see cref="ClipLoss"/>, eval mode, no augmentation) of the expert and of the single model on the same
@@ -113,9 +113,8 @@ static class FalseNegatives
     /// </summary>
     static void HeldOutLoss(RunLayout run, int[] embedded, float[] embeddings, int dimension, IReadOnlyList<ExpertData> experts, int batch)
     {
-        var generator = JsonFile.Read<SyntheticWebOptions>(run.Done("ingest"));
-        generator = generator with { Pairs = HeldOutPairs, Seed = generator.Seed + HeldOutSeedOffset };
-        using var heldOut = SyntheticWeb.GeneratePairs(generator);
+        var (fresh, generatorSeed) = HeldOutPairs.Generate(run);
+        using var heldOut = fresh;
         var texts = heldOut.Pairs.Select(p => p.Caption).ToList();
         var embed = new EmbedOptions();
         float[] queries;
@@ -148,7 +147,7 @@ static class FalseNegatives
 
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
         long[][] tokens = tokenizer.Encode(texts);
-        Console.WriteLine($"held-out loss: {HeldOutPairs} fresh pairs (generator seed {generator.Seed}), each given the expert of its {how}; " +
+        Console.WriteLine($"held-out loss: {HeldOutPairs.Count} fresh pairs (generator seed {generatorSeed}), each given the expert of its {how}; " +
                           $"CLIP loss, eval mode, mean over full batches of {batch} of one cluster's pairs");
         Console.WriteLine($"  {"expert",-10} {"pairs",6} {"batches",7} {"expert",8} {"single",8} {"expert-single",14}");
         using var single = TrainState.Load(run.Model(RunModels.Single));
@@ -158,23 +157,8 @@ static class FalseNegatives
             int batches = rows.Length / batch;
             if (batches == 0) { Console.WriteLine($"  {RunModels.Expert(e.Expert),-10} {rows.Length,6} fewer pairs than one batch"); continue; }
             using var expert = TrainState.Load(run.Model(RunModels.Expert(e.Expert)));
-            double own = Loss(expert.Model, heldOut.Images, tokens, rows, batches, batch), all = Loss(single.Model, heldOut.Images, tokens, rows, batches, batch);
+            double own = HeldOutPairs.Loss(expert.Model, heldOut.Images, tokens, rows, batches, batch), all = HeldOutPairs.Loss(single.Model, heldOut.Images, tokens, rows, batches, batch);
             Console.WriteLine($"  {RunModels.Expert(e.Expert),-10} {rows.Length,6} {batches,7} {own,8:F4} {all,8:F4} {own - all,14:F4}");
         }
-    }
-
-    /// <summary>The mean CLIP loss of <paramref name="model"/> over the first <paramref name="batches"/> full batches of <paramref name="rows"/>.</summary>
-    static double Loss(Clip model, IImageRows images, long[][] tokens, int[] rows, int batches, int batch)
-    {
-        model.eval();
-        using var noGrad = torch.no_grad();
-        double sum = 0;
-        for (int b = 0; b < batches; b++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var slice = rows.AsSpan(b * batch, batch);
-            sum += ClipLoss.Compute(model.EncodeImage(ClipImageTransform.ToTensor(images, slice)), model.EncodeText(CaptionTokenizer.ToTensor(tokens, slice)), model.LogitScale).item<float>();
-        }
-        return sum / batches;
     }
 }
