@@ -32,6 +32,25 @@ public static class TorchStateDict
     /// <see cref="InvalidDataException"/> naming the file when it is not such an archive or asks for anything else.</summary>
     public static Dictionary<string, object?> Read(string path)
     {
+        var root = ReadArchive(path);
+        var dict = root["state_dict"] is Hashtable inner ? inner : root;
+        var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry item in dict)
+        {
+            if (item.Key is not string name) throw Bad(path, $"a state dict key that is not a string ({item.Key})");
+            entries[name] = item.Value;
+        }
+        if (entries.Count > 0 && entries.Keys.All(k => k.StartsWith(DataParallel, StringComparison.Ordinal)))
+            entries = entries.ToDictionary(e => e.Key[DataParallel.Length..], e => e.Value, StringComparer.Ordinal);
+        foreach (var name in NotWeights) entries.Remove(name);
+        return entries;
+    }
+
+    /// <summary>The whole pickled dict of the torch.save archive at <paramref name="path"/>, after the checks of
+    /// <see cref="Read"/>: tensors (made in the caller's dispose scope), dicts as <see cref="Hashtable"/>, lists as
+    /// <see cref="ArrayList"/>, tuples as object arrays, numbers, strings, booleans and nulls.</summary>
+    public static Hashtable ReadArchive(string path)
+    {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Hashtable root;
         try
@@ -63,18 +82,7 @@ public static class TorchStateDict
         {
             throw Bad(path, $"not a readable torch.save archive ({e.GetType().Name}: {Detail(e)})");
         }
-
-        var dict = root["state_dict"] is Hashtable inner ? inner : root;
-        var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry item in dict)
-        {
-            if (item.Key is not string name) throw Bad(path, $"a state dict key that is not a string ({item.Key})");
-            entries[name] = item.Value;
-        }
-        if (entries.Count > 0 && entries.Keys.All(k => k.StartsWith(DataParallel, StringComparison.Ordinal)))
-            entries = entries.ToDictionary(e => e.Key[DataParallel.Length..], e => e.Value, StringComparer.Ordinal);
-        foreach (var name in NotWeights) entries.Remove(name);
-        return entries;
+        return root;
     }
 
     /// <summary>The first line of the exception's message and of its cause's (libtorch appends its stack to a message).</summary>
