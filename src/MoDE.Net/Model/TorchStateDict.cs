@@ -48,8 +48,9 @@ public static class TorchStateDict
 
     /// <summary>The whole pickled dict of the torch.save archive at <paramref name="path"/>, after the checks of
     /// <see cref="Read"/>: tensors (made in the caller's dispose scope), dicts as <see cref="Hashtable"/>, lists as
-    /// <see cref="ArrayList"/>, tuples as object arrays, numbers, strings, booleans and nulls.</summary>
-    public static Hashtable ReadArchive(string path)
+    /// <see cref="ArrayList"/>, tuples as object arrays, numbers, strings, booleans and nulls. Without
+    /// <paramref name="tensors"/>, no tensor is read: each stands as PyBridge's description of it (its structure alone).</summary>
+    public static Hashtable ReadArchive(string path, bool tensors = true)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Hashtable root;
@@ -75,7 +76,7 @@ public static class TorchStateDict
                     throw Bad(path, $"refused before unpickling {pickles[0].FullName}: {refusal}");
             }
             stream.Position = 0;
-            root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
+            root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true, skipTensorRead: !tensors);
         }
         catch (InvalidDataException e) when (e.Message.StartsWith(path, StringComparison.Ordinal)) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)

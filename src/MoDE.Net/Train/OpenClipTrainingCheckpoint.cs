@@ -1,5 +1,6 @@
 using System.Collections;
 using MoDE.Model;
+using MoDE.Split;
 using MoDE.Storage;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -187,6 +188,37 @@ public static class OpenClipTrainingCheckpoint
             state.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a torch.save archive of a training checkpoint (a dict with
+    /// <c>"epoch"</c> and <c>"optimizer"</c>) rather than a state dict alone; its structure is read, not its tensors.</summary>
+    public static bool IsTrainingCheckpoint(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using (var stream = File.OpenRead(path)) head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        if (!TorchStateDict.IsZip(head)) return false;
+        var root = TorchStateDict.ReadArchive(path, tensors: false);
+        return root.ContainsKey("epoch") && root["optimizer"] is Hashtable;
+    }
+
+    /// <summary>Writes the run's finished seed (<see cref="RunLayout.Model"/> of the seed) as open_clip's checkpoint of
+    /// the seed's epoch of <paramref name="epochs"/> (<see cref="SeedEpoch"/>), at
+    /// <see cref="RunLayout.OpenClipCheckpoint"/>; returns its path. Throws <see cref="InvalidOperationException"/>
+    /// naming the command to run when the seed is not trained to the end of its share.</summary>
+    public static string WriteSeed(RunLayout run, int epochs = PaperEpochs)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        string model = run.Model(RunModels.Seed);
+        if (!File.Exists(model))
+            throw new InvalidOperationException($"{model} is missing: the seed is not trained; run `{ModeCommand.Invocation} train --run {ModeCommand.Quote(run.Root)} --only {RunModels.Seed}` first");
+        using var seed = TrainState.Load(model);
+        int epoch = SeedEpoch(seed.Options, epochs);
+        if (seed.Step != seed.Options.SeedSteps)
+            throw new InvalidDataException($"{model}: a state at step {seed.Step}, not the seed's last ({seed.Options.SeedSteps} of {seed.TotalSteps})");
+        string path = run.OpenClipCheckpoint(RunModels.Seed, epoch);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Save(seed, path, epoch, RunModels.Seed);
+        return path;
     }
 
     static InvalidDataException Bad(string path, string reason) => new($"{path}: {reason}");
