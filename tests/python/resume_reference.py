@@ -1,12 +1,18 @@
-"""One AdamW step in PyTorch from an open_clip training checkpoint that MoDE.NET wrote (Train/OpenClipTrainingCheckpoint.cs).
+"""open_clip's resume of an AdamW training checkpoint, on the plain PyTorch mirror src/MoDE.Net/Export/mode_clip.py.
 
-`resume_reference.py CONFIG.json CHECKPOINT.pt GRADS.safetensors OUT.safetensors` does what open_clip_train's main.py
-(v3.3.0) does on --resume, on the plain PyTorch mirror src/MoDE.Net/Export/mode_clip.py: torch.load the checkpoint
+`resume_reference.py step CONFIG.json CHECKPOINT.pt GRADS.safetensors OUT.safetensors` takes a checkpoint that MoDE.NET
+wrote (Train/OpenClipTrainingCheckpoint.cs) as open_clip_train's main.py (v3.3.0) does on --resume: torch.load it
 (with weights_only=True where the installed PyTorch reads its own AdamW state so; its pickle is first checked to
-name nothing but tensors and storages), check its keys, load "state_dict" into the model (strict:
-every name and shape), build torch.optim.AdamW with open_clip's two groups (main.py's exclude rule, over
-model.named_parameters() in order) and load "optimizer" into it. Then it sets every parameter's gradient to the tensor of
-that name in GRADS, takes one optimizer step and writes the parameters to OUT. It prints what it checked.
+name nothing but tensors and storages), check its keys, load "state_dict" into the model (strict: every name and
+shape), build torch.optim.AdamW with open_clip's two groups (main.py's exclude rule, over model.named_parameters() in
+order) and load "optimizer" into it. Then it sets every parameter's gradient to the tensor of that name in GRADS,
+takes one optimizer step and writes the parameters to OUT. It prints what it checked.
+
+`resume_reference.py train CONFIG.json SEED OUT_DIR` writes the checkpoint a multi-GPU open_clip run saves after
+epoch 27: the model (weights from torch.manual_seed(SEED)) trained 3 AdamW steps on random gradients with those
+groups, saved as {"epoch": 27, "name", "state_dict": {"module." + name: tensor}, "optimizer"} in OUT_DIR/epoch_27.pt,
+and every tensor's weights, exp_avg and exp_avg_sq after them in OUT_DIR/expected.safetensors ("NAME",
+"NAME.exp_avg", "NAME.exp_avg_sq").
 """
 import inspect
 import io
@@ -16,6 +22,7 @@ import pickle
 import pickletools
 import sys
 import zipfile
+from collections import OrderedDict
 
 import torch
 
@@ -50,7 +57,39 @@ def weights_only_loads_optimizer_state():
         return False
 
 
-def main(config_path, checkpoint_path, grads_path, out_path):
+def open_clip_adamw(model, **hyper):
+    """torch.optim.AdamW over open_clip's two groups (main.py: no decay for gains and biases, then the rest)."""
+    exclude = lambda n, p: p.ndim < 2 or "bn" in n or "ln" in n or "bias" in n or "logit_scale" in n  # noqa: E731
+    named = list(model.named_parameters())
+    gain_or_bias = [p for n, p in named if exclude(n, p)]
+    rest = [p for n, p in named if not exclude(n, p)]
+    return torch.optim.AdamW([{"params": gain_or_bias, "weight_decay": 0.0}, {"params": rest, "weight_decay": 0.2}], **hyper), gain_or_bias, rest
+
+
+def train(config_path, seed, out_dir):
+    with open(config_path) as f:
+        model = ref.CLIP(json.load(f))
+    torch.manual_seed(int(seed))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.05)
+    optimizer, _, _ = open_clip_adamw(model, lr=5e-4, betas=(0.9, 0.98), eps=1e-6)
+    for _ in range(3):
+        for p in model.parameters():
+            p.grad = torch.randn_like(p)
+        optimizer.step()
+    torch.save({"epoch": 27, "name": "open_clip-seed",
+                "state_dict": OrderedDict(("module." + n, t) for n, t in model.state_dict().items()),
+                "optimizer": optimizer.state_dict()}, os.path.join(out_dir, "epoch_27.pt"))
+    expected = OrderedDict()
+    for n, p in model.named_parameters():
+        expected[n] = p.detach()
+        expected[n + ".exp_avg"] = optimizer.state[p]["exp_avg"]
+        expected[n + ".exp_avg_sq"] = optimizer.state[p]["exp_avg_sq"]
+    ref.save_safetensors(expected, os.path.join(out_dir, "expected.safetensors"))
+
+
+def step(config_path, checkpoint_path, grads_path, out_path):
     names = pickled_globals(checkpoint_path)
     assert names <= SAFE_GLOBALS, names - SAFE_GLOBALS
     print(f"the pickle names only {sorted(names)}")
@@ -67,13 +106,9 @@ def main(config_path, checkpoint_path, grads_path, out_path):
     model.load_state_dict(checkpoint["state_dict"], strict=True)
     print(f"state_dict: {len(checkpoint['state_dict'])} tensors, names and shapes those of the model")
 
-    exclude = lambda n, p: p.ndim < 2 or "bn" in n or "ln" in n or "bias" in n or "logit_scale" in n  # noqa: E731
     named = list(model.named_parameters())
-    gain_or_bias = [p for n, p in named if exclude(n, p)]
-    rest = [p for n, p in named if not exclude(n, p)]
     # Hyper-parameters unlike the file's: load_state_dict must replace them with the saved ones.
-    optimizer = torch.optim.AdamW([{"params": gain_or_bias, "weight_decay": 0.0}, {"params": rest, "weight_decay": 0.7}],
-                                  lr=1.0, betas=(0.5, 0.5), eps=0.5)
+    optimizer, gain_or_bias, rest = open_clip_adamw(model, lr=1.0, betas=(0.5, 0.5), eps=0.5)
     optimizer.load_state_dict(checkpoint["optimizer"])
     for group, members in zip(optimizer.param_groups, (gain_or_bias, rest)):
         assert len(group["params"]) == len(members)
@@ -93,4 +128,4 @@ def main(config_path, checkpoint_path, grads_path, out_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    {"step": step, "train": train}[sys.argv[1]](*sys.argv[2:])

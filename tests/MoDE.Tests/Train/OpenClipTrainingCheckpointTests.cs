@@ -132,7 +132,7 @@ public class OpenClipTrainingCheckpointTests(ITestOutputHelper output) : IDispos
         using (var gradients = new Clip(state.Config, seed: 99)) OpenClipCheckpoint.Save(gradients, In("grads.safetensors"));
 
         string script = Path.Combine(Repository.Root, "tests", "python", "resume_reference.py");
-        var (code, log) = ChildProcess.Run(FactWithPyTorchAttribute.Python, [script, In("config.json"), In("epoch_27.pt"), In("grads.safetensors"), In("stepped.safetensors")]);
+        var (code, log) = ChildProcess.Run(FactWithPyTorchAttribute.Python, [script, "step", In("config.json"), In("epoch_27.pt"), In("grads.safetensors"), In("stepped.safetensors")]);
         output.WriteLine(log.Trim());
         Assert.True(code == 0, $"{script} exited {code}: {log}");
 
@@ -174,5 +174,38 @@ public class OpenClipTrainingCheckpointTests(ITestOutputHelper output) : IDispos
         Assert.True(decay > 1e-6, $"the embeddings' decay {decay:E2} is too small to tell the groups apart");
         output.WriteLine($"one AdamW step, max |PyTorch - MoDE.NET|: {same:E2} over tensors in the same group; " +
                          $"{decayed:E2} over the {decayedCount} embeddings after open_clip's decay (which moved them by up to {decay:E2})");
+    }
+
+    /// <summary>The reverse: a checkpoint that PyTorch's AdamW wrote as a multi-GPU open_clip run does (keys under
+    /// "module.", torch.optim's own state dict) becomes the run's seed with the weights, moments and step counts it holds.</summary>
+    [FactWithPyTorch]
+    public void ASeedThatPyTorchTrainedLoadsWithItsWeightsMomentsAndSteps()
+    {
+        var config = Config(ClipVisionConfig.Vit, 300);
+        string In(string file) => Path.Combine(_folder, file);
+        File.WriteAllText(In("config.json"), config.ToJson());
+        string script = Path.Combine(Repository.Root, "tests", "python", "resume_reference.py");
+        var (code, log) = ChildProcess.Run(FactWithPyTorchAttribute.Python, [script, "train", In("config.json"), "3", _folder]);
+        Assert.True(code == 0, $"{script} exited {code}: {log}");
+
+        using var seed = OpenClipTrainingCheckpoint.LoadSeed(In("epoch_27.pt"), config, Options);
+        Assert.Equal(Options.SeedSteps, seed.Step);
+        using var scope = torch.NewDisposeScope();
+        using var file = SafetensorsFile.Open(In("expected.safetensors"));
+        var expected = file.Entries.ToDictionary(e => e.Name, e =>
+        {
+            var value = torch.empty(e.Shape, ScalarType.Float32);
+            value.bytes = file.Read(e);
+            return value;
+        });
+        var moments = seed.Moments();
+        foreach (var (name, parameter) in seed.Model.named_parameters())
+        {
+            Assert.True(parameter.detach().eq(expected[name].reshape(parameter.shape)).all().item<bool>(), name);
+            Assert.Equal(3, moments[name].step);
+            Assert.True(moments[name].exp_avg.eq(expected[name + ".exp_avg"].reshape(parameter.shape)).all().item<bool>(), $"{name} exp_avg");
+            Assert.True(moments[name].exp_avg_sq.eq(expected[name + ".exp_avg_sq"].reshape(parameter.shape)).all().item<bool>(), $"{name} exp_avg_sq");
+        }
+        output.WriteLine($"{moments.Count} tensors: weights, exp_avg, exp_avg_sq and step 3 as PyTorch saved them");
     }
 }
