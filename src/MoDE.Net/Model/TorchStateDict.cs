@@ -30,9 +30,13 @@ public static class TorchStateDict
     /// <summary>Every entry of the state dict in <paramref name="path"/> by name: a <see cref="Tensor"/> (made in the
     /// caller's dispose scope) or, for an entry that is not a tensor, its .NET value. Throws
     /// <see cref="InvalidDataException"/> naming the file when it is not such an archive or asks for anything else.</summary>
-    public static Dictionary<string, object?> Read(string path)
+    public static Dictionary<string, object?> Read(string path) => StateDict(path, ReadArchive(path));
+
+    /// <summary>The state dict of <paramref name="root"/>, the dict <see cref="ReadArchive"/> read from
+    /// <paramref name="path"/>, as <see cref="Read"/> gives it.</summary>
+    public static Dictionary<string, object?> StateDict(string path, Hashtable root)
     {
-        var root = ReadArchive(path);
+        ArgumentNullException.ThrowIfNull(root);
         var dict = root["state_dict"] is Hashtable inner ? inner : root;
         var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (DictionaryEntry item in dict)

@@ -133,9 +133,9 @@ public static class OpenClipTrainingCheckpoint
         var state = TrainState.Create(config, options, options.Steps);
         try
         {
-            OpenClipCheckpoint.Load(state.Model, path);
             using var scope = torch.NewDisposeScope();
             var root = TorchStateDict.ReadArchive(path);
+            OpenClipCheckpoint.Load(state.Model, path, TorchStateDict.StateDict(path, root));
             if (root["epoch"] is not int epoch || root["optimizer"] is not Hashtable optimizer)
                 throw Bad(path, "a state dict without \"epoch\" and \"optimizer\", not open_clip's training checkpoint (open_clip_train writes those as checkpoints/epoch_K.pt)");
             if (epoch != seedEpoch)
