@@ -40,6 +40,7 @@ public static class ModeCli
             RouteVerb.Create(),
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
+            SeedCheckpointVerb.Create(),
             AblateVerb.Create(stop, commandLine),
         };
 }

@@ -103,7 +103,7 @@ public static class RunFlags
         if (p.GetValue(Seed) is int seed) o = o.WithSeed(seed);
         o = o with
         {
-            Embed = StageFlags.Embed.Apply(p, o.Embed),
+            Embed = StageFlags.EmbedMachine.Apply(p, StageFlags.Embed.Apply(p, o.Embed)),
             Cluster = StageFlags.Cluster.Apply(p, o.Cluster),
             Split = StageFlags.Split.Apply(p, o.Split),
             Train = StageFlags.TrainMachine.Apply(p, StageFlags.Train.Apply(p, o.Train)),
@@ -131,7 +131,7 @@ public static class RunFlags
 
     /// <summary>Every flag set a run's options come from, to name the flag of a record's property in an error.</summary>
     public static IReadOnlyList<IFlagNames> Names { get; } =
-        [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.Cluster, StageFlags.Split,
+        [StageFlags.Data, StageFlags.SourceOnly, new FlagSet<SourceOptions>(StageFlags.Source, StageFlags.SourceImageSize), StageFlags.Embed, StageFlags.EmbedMachine, StageFlags.Cluster, StageFlags.Split,
          StageFlags.Train, StageFlags.TrainMachine, StageFlags.Slurm, StageFlags.FashionMnist, new FlagName("Threads", Threads.Name),
          new FlagName(nameof(Eval.EvalOptions.Tasks), Tasks.Name)];
 }

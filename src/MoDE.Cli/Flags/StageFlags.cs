@@ -51,6 +51,10 @@ public static class StageFlags
     public static readonly Flag<EmbedOptions, bool> Float16 = new("--float16", "Store caption embeddings as float16 (half the disk)",
         nameof(EmbedOptions.Precision), o => o.Precision == EmbeddingPrecision.Float16, (o, v) => o with { Precision = v ? EmbeddingPrecision.Float16 : EmbeddingPrecision.Float32 });
     public static FlagSet<EmbedOptions> Embed { get; } = new(Encoder, Float16);
+    public static readonly Flag<EmbedOptions, string> EncoderDevice = new("--embed-device", "Where the caption encoder runs: cpu or cuda (needs the -p:TorchBackend=cuda build)",
+        EmbedDevice.Property, o => o.Device, (o, v) => o with { Device = v });
+    /// <summary>Where embedding runs, never what it computes: also applies over an <c>--embed-options</c> file.</summary>
+    public static FlagSet<EmbedOptions> EmbedMachine { get; } = new(EncoderDevice);
 
     public static readonly Flag<ClusterOptions, int> Fine = new("--fine", "Fine clusters m",
         nameof(ClusterOptions.FineClusters), o => o.FineClusters, (o, v) => o with { FineClusters = v }, "-m");
@@ -92,7 +96,7 @@ public static class StageFlags
     static PretrainedInit Pretrained(TrainOptions options, string property) =>
         options.Init ?? throw new ArgumentException($"{property} applies only with {Init.Option.Name}", property);
 
-    public static readonly Flag<TrainOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the TorchSharp-cuda-linux build)",
+    public static readonly Flag<TrainOptions, string> Device = new("--device", "Where training runs: cpu or cuda (needs the -p:TorchBackend=cuda build)",
         nameof(TrainOptions.Device), o => o.Device, (o, v) => o with { Device = v });
     public static readonly Flag<TrainOptions, int> Workers = new("--workers", "Threads preparing training batches ahead (0: 2; results do not depend on it)",
         nameof(TrainOptions.Workers), o => o.Workers, (o, v) => o with { Workers = v });

@@ -24,6 +24,7 @@ public static class EmbedVerb
             RunFlags.Run, RunFlags.Threads, embedOptions, chunks, launcher, array, RunFlags.Seed, clusterOptions,
         };
         StageFlags.Embed.AddTo(command);
+        StageFlags.EmbedMachine.AddTo(command);
         StageFlags.Cluster.AddTo(command);
         StageFlags.Slurm.AddTo(command);
         RunFlags.ExcludeWith(command, embedOptions, StageFlags.Embed.Flags.Select(f => f.Option));
@@ -36,7 +37,7 @@ public static class EmbedVerb
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);
             Verb.RequireRun(run);
             var o = RunFlags.Options(p);
-            var embed = p.GetValue(embedOptions) is string file ? Read<EmbedOptions>(file) with { Threads = o.Embed.Threads } : o.Embed;
+            var embed = p.GetValue(embedOptions) is string file ? Read<EmbedOptions>(file) with { Threads = o.Embed.Threads, Device = o.Embed.Device } : o.Embed;
             if (p.GetValue(launcher) == Launcher.Slurm)
             {
                 var cluster = p.GetValue(clusterOptions) is string clusterFile ? Read<ClusterOptions>(clusterFile) : o.Cluster;

@@ -17,6 +17,7 @@ public static class RunVerb
         };
         RunFlags.AddData(command, evaluates: true);
         StageFlags.Embed.AddTo(command);
+        StageFlags.EmbedMachine.AddTo(command);
         StageFlags.Cluster.AddTo(command);
         StageFlags.Split.AddTo(command);
         RunFlags.AddTrain(command);

@@ -46,6 +46,11 @@ public sealed record EmbedOptions
     [System.Text.Json.Serialization.JsonIgnore] // does not change results, so a rerun may use another count
     public int Threads { get; init; }
 
+    /// <summary>Where the encoder runs: "cpu" (the default) or "cuda" (<see cref="EmbedDevice"/>; the build with
+    /// <c>-p:TorchBackend=cuda</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // where, not what: a GPU's vectors differ from the CPU's by float rounding alone
+    public string Device { get; init; } = EmbedDevice.Cpu;
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
@@ -53,5 +58,6 @@ public sealed record EmbedOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(Encoder, nameof(Encoder));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChunkSize, 1, nameof(ChunkSize));
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (one per core) or more");
+        EmbedDevice.Check(Device);
     }
 }

@@ -47,7 +47,7 @@ public static class EmbedStage
         if (hold is null) return;
         var (rows, pairCount, invalid) = CountCaptions(run.Pairs);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads);
+        using var encoder = CaptionEncoder.Open(options.Encoder, options.Threads, options.Device);
         Stage.MarkStarted(run, options);
         PrepareChunkFolder(run, options, rows.Length, clearUnplanned: shard is null);
         int chunks = (rows.Length + options.ChunkSize - 1) / options.ChunkSize, dim = encoder.Dimension, computed = 0;

@@ -231,10 +231,12 @@ class CLIP(nn.Module):
             self.visual = ConvImageEncoder(vision, embed)
         else:
             raise ValueError(f"unknown vision kind '{vision['kind']}' (known: vit, cnn)")
-        self.token_embedding = nn.Embedding(text["vocab_size"], text["width"])
-        self.positional_embedding = nn.Parameter(torch.zeros(text["context_length"], text["width"]))
+        # Registered in open_clip's order (model.py CLIP: visual, transformer, token_embedding, ln_final), so that
+        # named_parameters() lists the tensors as open_clip's does: an optimizer's state dict indexes them by that order.
         self.transformer = Transformer(text["width"], text["layers"], text["heads"], text["mlp_ratio"],
                                        config["quick_gelu"], causal=True)
+        self.token_embedding = nn.Embedding(text["vocab_size"], text["width"])
+        self.positional_embedding = nn.Parameter(torch.zeros(text["context_length"], text["width"]))
         self.ln_final = nn.LayerNorm(text["width"])
         self.text_projection = nn.Parameter(torch.zeros(text["width"], embed))
         self.logit_scale = nn.Parameter(torch.tensor(INITIAL_LOGIT_SCALE, dtype=torch.float32))

@@ -47,16 +47,30 @@ public static class OpenClipCheckpoint
     public static void Load(Clip model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var targets = OpenClipNames.Map(model);
         using var scope = torch.NewDisposeScope();
         bool torchSave = IsTorchSave(path);
         using var file = torchSave ? null : SafetensorsFile.Open(path);
-        var entries = file is null ? FromTorchSave(path) : file.Entries.ToDictionary(e => e.Name, e => new Stored(e.Shape, FloatType(e.Dtype), e.Dtype, () =>
+        var entries = file is null ? FromTorchSave(TorchStateDict.Read(path)) : file.Entries.ToDictionary(e => e.Name, e => new Stored(e.Shape, FloatType(e.Dtype), e.Dtype, () =>
         {
             var value = torch.empty(e.Shape, FloatType(e.Dtype)!.Value);
             value.bytes = file.Read(e);
             return value;
         }));
+        Copy(model, path, entries);
+    }
+
+    /// <summary><see cref="Load(Clip, string)"/> from the state dict of a torch.save archive at <paramref name="path"/>
+    /// that the caller has read already (<see cref="TorchStateDict.StateDict"/>), in the caller's dispose scope.</summary>
+    public static void Load(Clip model, string path, IReadOnlyDictionary<string, object?> stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Copy(model, path, FromTorchSave(stateDict));
+    }
+
+    /// <summary>Checks every entry against the model's tensors, then copies them all, or none.</summary>
+    static void Copy(Clip model, string path, Dictionary<string, Stored> entries)
+    {
+        var targets = OpenClipNames.Map(model);
         var problems = new List<string>();
         var missing = targets.Where(t => !entries.ContainsKey(t.Name)).Select(t => t.Name).ToList();
         var expected = targets.Select(t => t.Name).ToHashSet();
@@ -109,7 +123,7 @@ public static class OpenClipCheckpoint
         return false;
     }
 
-    static Dictionary<string, Stored> FromTorchSave(string path) => TorchStateDict.Read(path).ToDictionary(e => e.Key, e => e.Value is Tensor t
+    static Dictionary<string, Stored> FromTorchSave(IReadOnlyDictionary<string, object?> stateDict) => stateDict.ToDictionary(e => e.Key, e => e.Value is Tensor t
         ? new Stored(t.shape, t.dtype is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64 ? t.dtype : null, t.dtype.ToString(), () => t)
         : new Stored([], null, $"a {e.Value?.GetType().Name ?? "None"} value", () => throw new UnreachableException()));
 

@@ -86,6 +86,27 @@ public static class OpenClipNames
         return table;
     }
 
+    /// <summary>The tensors of <see cref="Of"/> in the order of open_clip's <c>model.named_parameters()</c>, by which an
+    /// optimizer's state dict indexes them: PyTorch's <c>nn.Module.named_parameters</c> lists a module's own parameters,
+    /// then its children's, depth first, each in the order the module registered it. open_clip's CLIP (model.py) owns
+    /// positional_embedding, text_projection and logit_scale and registers the children visual, transformer,
+    /// token_embedding, ln_final; its VisionTransformer (transformer.py) owns class_embedding, positional_embedding and
+    /// proj and registers conv1, ln_pre, transformer, ln_post; below that <see cref="Of"/>'s order is the registration
+    /// order. The CNN tower's is that of mode_clip.py's ConvImageEncoder (blocks, then proj), which owns no parameter.</summary>
+    public static IReadOnlyList<(string Name, long[] Shape)> InParameterOrder(ClipConfig config)
+    {
+        var table = Of(config);
+        static int Depth(string name) => name.Count(c => c == '.');
+        static bool Under(string name, string child) => name.StartsWith(child + ".", StringComparison.Ordinal);
+        var visual = table.Where(t => Under(t.Name, "visual")).ToList();
+        return
+        [
+            .. table.Where(t => Depth(t.Name) == 0),
+            .. visual.Where(t => Depth(t.Name) == 1), .. visual.Where(t => Depth(t.Name) > 1),
+            .. new[] { "transformer", "token_embedding", "ln_final" }.SelectMany(child => table.Where(t => Under(t.Name, child))),
+        ];
+    }
+
     /// <summary>Each tensor of <see cref="Of"/> for the model's config, in that order, paired with the model's parameter
     /// of that name. Throws <see cref="InvalidOperationException"/> when the model's parameters are not exactly the
     /// table's, by name and shape (a change of the model that this table must follow).</summary>

@@ -30,7 +30,31 @@ public static class TorchStateDict
     /// <summary>Every entry of the state dict in <paramref name="path"/> by name: a <see cref="Tensor"/> (made in the
     /// caller's dispose scope) or, for an entry that is not a tensor, its .NET value. Throws
     /// <see cref="InvalidDataException"/> naming the file when it is not such an archive or asks for anything else.</summary>
-    public static Dictionary<string, object?> Read(string path)
+    public static Dictionary<string, object?> Read(string path) => StateDict(path, ReadArchive(path));
+
+    /// <summary>The state dict of <paramref name="root"/>, the dict <see cref="ReadArchive"/> read from
+    /// <paramref name="path"/>, as <see cref="Read"/> gives it.</summary>
+    public static Dictionary<string, object?> StateDict(string path, Hashtable root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var dict = root["state_dict"] is Hashtable inner ? inner : root;
+        var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry item in dict)
+        {
+            if (item.Key is not string name) throw Bad(path, $"a state dict key that is not a string ({item.Key})");
+            entries[name] = item.Value;
+        }
+        if (entries.Count > 0 && entries.Keys.All(k => k.StartsWith(DataParallel, StringComparison.Ordinal)))
+            entries = entries.ToDictionary(e => e.Key[DataParallel.Length..], e => e.Value, StringComparer.Ordinal);
+        foreach (var name in NotWeights) entries.Remove(name);
+        return entries;
+    }
+
+    /// <summary>The whole pickled dict of the torch.save archive at <paramref name="path"/>, after the checks of
+    /// <see cref="Read"/>: tensors (made in the caller's dispose scope), dicts as <see cref="Hashtable"/>, lists as
+    /// <see cref="ArrayList"/>, tuples as object arrays, numbers, strings, booleans and nulls. Without
+    /// <paramref name="tensors"/>, no tensor is read: each stands as PyBridge's description of it (its structure alone).</summary>
+    public static Hashtable ReadArchive(string path, bool tensors = true)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Hashtable root;
@@ -56,25 +80,14 @@ public static class TorchStateDict
                     throw Bad(path, $"refused before unpickling {pickles[0].FullName}: {refusal}");
             }
             stream.Position = 0;
-            root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
+            root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true, skipTensorRead: !tensors);
         }
         catch (InvalidDataException e) when (e.Message.StartsWith(path, StringComparison.Ordinal)) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw Bad(path, $"not a readable torch.save archive ({e.GetType().Name}: {Detail(e)})");
         }
-
-        var dict = root["state_dict"] is Hashtable inner ? inner : root;
-        var entries = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry item in dict)
-        {
-            if (item.Key is not string name) throw Bad(path, $"a state dict key that is not a string ({item.Key})");
-            entries[name] = item.Value;
-        }
-        if (entries.Count > 0 && entries.Keys.All(k => k.StartsWith(DataParallel, StringComparison.Ordinal)))
-            entries = entries.ToDictionary(e => e.Key[DataParallel.Length..], e => e.Value, StringComparer.Ordinal);
-        foreach (var name in NotWeights) entries.Remove(name);
-        return entries;
+        return root;
     }
 
     /// <summary>The first line of the exception's message and of its cause's (libtorch appends its stack to a message).</summary>

@@ -68,6 +68,10 @@ public sealed class RunLayout(string root)
     /// <summary>One model's TensorBoard event file(s), so TensorBoard shows one run per model.</summary>
     public string TensorBoard(string model) => In("train", "tensorboard", model);
 
+    // open_clip: a model's training checkpoint as open_clip_train's --resume reads it, in the layout of its
+    // --logs folder (NAME/checkpoints/epoch_K.pt).
+    public string OpenClipCheckpoint(string model, int epoch) => In("open_clip", model, "checkpoints", $"epoch_{epoch}.pt");
+
     // eval: the results table
     public string ResultsJson => In("eval", "results.json");
     public string ResultsMarkdown => In("eval", "results.md");

@@ -20,7 +20,7 @@ public static class TrainDevice
         if (!torch.cuda.is_available())
             throw new InvalidOperationException(
                 "--device cuda: CUDA is unavailable in this build (it loads the CPU libtorch, or no GPU is visible). " +
-                "Reference the TorchSharp-cuda-linux package (libtorch-cuda) instead of TorchSharp-cpu, on a machine with an NVIDIA driver, or train with --device cpu.");
+                "Build with -p:TorchBackend=cuda (TorchSharp-cuda-linux, libtorch for CUDA, instead of TorchSharp-cpu), on a machine with an NVIDIA driver, or train with --device cpu.");
     }
 
     /// <summary>The torch device for <paramref name="device"/>, after <see cref="Check"/>.</summary>

@@ -93,6 +93,9 @@ public static class TrainStage
     /// random weights or the checkpoint <paramref name="init"/>.</summary>
     static TrainState Start(ClipConfig config, TrainOptions options, int totalSteps, string? init, int step)
     {
+        // A seed taken as it is from open_clip's training checkpoint keeps its AdamW moments and step counts.
+        if (init is not null && step == options.SeedSteps && OpenClipTrainingCheckpoint.IsTrainingCheckpoint(init))
+            return OpenClipTrainingCheckpoint.LoadSeed(init, config, options);
         var state = TrainState.Create(config, options, totalSteps, init);
         state.Step = step;
         return state;

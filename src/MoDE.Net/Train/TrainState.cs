@@ -76,6 +76,18 @@ public sealed class TrainState : IDisposable
     public Clip Model { get; }
     public AdamW Optimizer { get; }
 
+    /// <summary>AdamW's state (step count and moments) of every parameter, by the parameter's name. TorchSharp's
+    /// <c>state_dict().State</c> lists it group by group in the order the constructor gave the parameters: those of
+    /// <see cref="WeightDecayGroups.Split"/>, decayed then not. The states are the optimizer's own, not copies.</summary>
+    public IReadOnlyDictionary<string, AdamW.State> Moments()
+    {
+        var (decayed, notDecayed) = WeightDecayGroups.Split(Model);
+        var states = Optimizer.state_dict().State;
+        var names = decayed.Concat(notDecayed).Select(p => p.Name).ToList();
+        if (names.Count != states.Count) throw new InvalidOperationException($"the optimizer holds {states.Count} states for {names.Count} parameters");
+        return names.Zip(states).ToDictionary(p => p.First, p => (AdamW.State)p.Second, StringComparer.Ordinal);
+    }
+
     /// <summary>Optimizer steps taken so far; the next step has this 0-based index.</summary>
     public int Step { get; internal set; }
 

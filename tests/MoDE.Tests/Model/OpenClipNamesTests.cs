@@ -67,4 +67,36 @@ public class OpenClipNamesTests
             },
             table);
     }
+
+    /// <summary>The order open_clip v3.3.0's <c>CLIP(embed_dim=32, vision_cfg=dict(layers=1, width=64, head_width=32,
+    /// patch_size=8, image_size=32), text_cfg=dict(context_length=16, vocab_size=100, width=32, heads=2, layers=1))
+    /// .named_parameters()</c> printed.</summary>
+    static readonly string[] OpenClipOrder =
+    [
+        "positional_embedding", "text_projection", "logit_scale",
+        "visual.class_embedding", "visual.positional_embedding", "visual.proj", "visual.conv1.weight",
+        "visual.ln_pre.weight", "visual.ln_pre.bias",
+        .. Block("visual."),
+        "visual.ln_post.weight", "visual.ln_post.bias",
+        .. Block(""),
+        "token_embedding.weight", "ln_final.weight", "ln_final.bias",
+    ];
+
+    static IEnumerable<string> Block(string tower) => new[]
+    {
+        "ln_1.weight", "ln_1.bias", "attn.in_proj_weight", "attn.in_proj_bias", "attn.out_proj.weight", "attn.out_proj.bias",
+        "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias",
+    }.Select(n => $"{tower}transformer.resblocks.0.{n}");
+
+    [Fact]
+    public void InParameterOrderIsOpenClipsNamedParametersOrder()
+    {
+        var config = new ClipConfig(EmbedDim: 32,
+            Vision: new ClipVisionConfig(ImageSize: 32, Kind: ClipVisionConfig.Vit, Width: 64, Layers: 1, PatchSize: 8, HeadWidth: 32),
+            Text: new ClipTextConfig(ContextLength: 16, VocabSize: 100, Width: 32, Layers: 1, Heads: 2));
+        var order = OpenClipNames.InParameterOrder(config);
+        Assert.Equal(OpenClipOrder, order.Select(t => t.Name));
+        var table = OpenClipNames.Of(config).ToDictionary(t => t.Name, t => t.Shape);
+        Assert.All(order, t => Assert.Equal(table[t.Name], t.Shape));
+    }
 }

@@ -145,6 +145,64 @@ public sealed class PretrainedInitTests(PretrainedFiles files) : IClassFixture<P
         finally { Directory.Delete(run.Root, recursive: true); }
     }
 
+    /// <summary>A seed that open_clip trained, given as its training checkpoint, is taken with its AdamW moments and
+    /// step counts, not fresh ones; <c>mode seed-checkpoint</c> writes the same state back as open_clip's checkpoint of
+    /// epoch 27, and a schedule of epochs the seed's share does not divide is refused naming <c>--epochs</c>.</summary>
+    [Fact]
+    public void ASeedFromOpenClipsTrainingCheckpointKeepsItsMomentsAndIsWrittenBackAsOne()
+    {
+        var run = SplitRun.Copy("mode-init-resume");
+        try
+        {
+            var options = Options.WithTokenizer(files.Vocabulary);
+            var config = ClipConfig.Tiny(PretrainedFiles.VocabSize);
+            string checkpoint = Path.Combine(run.Root, "epoch_27.pt");
+            using (var trained = TrainState.Create(config, options, options.Steps))
+            {
+                torch.manual_seed(5);
+                foreach (var moment in trained.Moments().Values)
+                {
+                    moment.step = 7;
+                    moment.exp_avg.copy_(torch.randn_like(moment.exp_avg));
+                    moment.exp_avg_sq.copy_(torch.rand_like(moment.exp_avg_sq));
+                }
+                OpenClipTrainingCheckpoint.Save(trained, checkpoint, OpenClipTrainingCheckpoint.SeedEpoch(options), "seed");
+            }
+            Assert.True(OpenClipTrainingCheckpoint.IsTrainingCheckpoint(checkpoint));
+            Assert.False(OpenClipTrainingCheckpoint.IsTrainingCheckpoint(files.Checkpoint));
+
+            TrainStage.Run(run, options.WithInit(checkpoint, PretrainedSeed.Skip), new StringWriter(), only: RunModels.Seed);
+            using var seed = TrainState.Load(run.Model(RunModels.Seed));
+            using var imported = OpenClipTrainingCheckpoint.LoadSeed(checkpoint, config, options);
+            Assert.Equal(options.SeedSteps, seed.Step);
+            AssertSameState(imported, seed);
+            Assert.All(seed.Moments().Values, m => Assert.Equal(7, m.step));
+
+            var written = InProcessMode.Run("seed-checkpoint", "--run", run.Root);
+            Assert.True(written.Code == 0, written.Error);
+            string path = run.OpenClipCheckpoint(RunModels.Seed, 27);
+            Assert.Equal(path, written.Output.Trim());
+            using (var back = OpenClipTrainingCheckpoint.LoadSeed(path, config, options)) AssertSameState(seed, back);
+
+            var wrong = InProcessMode.Run("seed-checkpoint", "--run", run.Root, "--epochs", "10");
+            Assert.Equal(2, wrong.Code);
+            Assert.StartsWith("mode seed-checkpoint: --epochs", wrong.Error);
+        }
+        finally { Directory.Delete(run.Root, recursive: true); }
+    }
+
+    static void AssertSameState(TrainState expected, TrainState actual)
+    {
+        AssertSameWeights(expected.Model, actual.Model);
+        var moments = actual.Moments();
+        foreach (var (name, moment) in expected.Moments())
+        {
+            Assert.Equal(moment.step, moments[name].step);
+            Assert.True(moment.exp_avg.eq(moments[name].exp_avg).all().item<bool>(), $"{name} exp_avg");
+            Assert.True(moment.exp_avg_sq.eq(moments[name].exp_avg_sq).all().item<bool>(), $"{name} exp_avg_sq");
+        }
+    }
+
     [Fact]
     public void AFinetunedSeedAndTheBaselineTrainFromTheCheckpoint()
     {
