@@ -16,6 +16,7 @@ using MoDE.Tokenizer;
 // or: retrieval-eval before|after|both [IMAGES] (the eval stage's scoring of a retrieval set, 5 captions per image)
 // or: false-negatives RUN [THRESHOLD] [BATCH] (near-duplicate captions inside each model's training batches, FalseNegatives.cs)
 // or: held-out-curve RUN STATE... (the CLIP loss of training states on fresh pairs of a built-in run's generator, bench/converged.sh)
+// or: seed-embeddings BASE OUT text|image (BASE's experts again, clustered by the seed model's own embeddings, SeedEmbeddings.cs)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -43,6 +44,7 @@ switch (which)
     case "scale-batches": MoDE.Bench.CorpusScale.Batches(args[1], args.Length > 2 ? int.Parse(args[2]) : 200); break;
     case "false-negatives": return MoDE.Bench.FalseNegatives.Run(args[1..]);
     case "held-out-curve": return MoDE.Bench.HeldOutCurve.Run(args[1..]);
+    case "seed-embeddings": return MoDE.Bench.SeedEmbeddings.Run(args[1..]);
     case "retrieval-eval": RetrievalEval(args.Length > 1 ? args[1] : "both", args.Length > 2 ? int.Parse(args[2]) : 5000); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,

@@ -66,8 +66,11 @@ public static class EvalStage
 
     /// <summary>Scores <paramref name="tasks"/> with the run's trained models; writes nothing. Each model is loaded once and
     /// leaves its <see cref="TaskFeatures"/> of every task (d floats per image, class and caption), which <see cref="Score"/>
-    /// measures. <paramref name="stop"/> is honoured between models, tasks and blocks of images.</summary>
-    public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log, CancellationToken stop = default)
+    /// measures. <paramref name="stop"/> is honoured between models, tasks and blocks of images. <paramref name="metadata"/>,
+    /// when given, is each task's routing metadata made by another encoder than the run's caption encoder (one whose space
+    /// the run's centers are in, e.g. the seed model's own text tower; the MoDE paper, Table 7).</summary>
+    public static Results Evaluate(RunLayout run, IReadOnlyList<EvalTask> tasks, EvalOptions options, TextWriter log, CancellationToken stop = default,
+                                   IReadOnlyList<TaskMetadata>? metadata = null)
     {
         Stage.Require(run);
         if (tasks.Count == 0) throw new ArgumentException("no tasks to evaluate", nameof(tasks));
@@ -80,8 +83,11 @@ public static class EvalStage
         int? threads = options.Threads > 0 ? options.Threads : null;
 
         // Routing metadata, through the run's caption encoder: class prompts, or a retrieval set's captions.
-        List<TaskMetadata> metadata;
-        using (var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads))
+        if (metadata is not null && (metadata.Count != tasks.Count || metadata.Where((m, i) => m.Task != tasks[i].Name).Any()))
+            throw new ArgumentException("one routing metadata per task, in the tasks' order", nameof(metadata));
+        if (metadata is null)
+        {
+            using var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(run), options.Threads);
             metadata = tasks.Select(t =>
             {
                 stop.ThrowIfCancellationRequested();
@@ -92,6 +98,7 @@ public static class EvalStage
                     _ => throw new ArgumentException($"task {t.Name}: unknown kind {t.GetType().Name}", nameof(tasks)),
                 };
             }).ToList();
+        }
         var routings = RoutingOptions.All;
         var taskWeights = routings.Select(r => metadata.Select(m => ExpertRouter.Weights(m, clusters, r)).ToArray()).ToArray();
         // Text-to-image retrieval routes each query on its own (the MoDE paper's retrieval protocol).
