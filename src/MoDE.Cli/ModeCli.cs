@@ -40,6 +40,7 @@ public static class ModeCli
             RouteVerb.Create(),
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
+            ShardsVerb.Create(stop),
             AblateVerb.Create(stop, commandLine),
         };
 }
