@@ -99,8 +99,6 @@ public static class WebDatasetShards
         {
             DataStream = stream,
             ModificationTime = DateTimeOffset.UnixEpoch,
-            AccessTime = DateTimeOffset.UnixEpoch,
-            ChangeTime = DateTimeOffset.UnixEpoch,
             Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
         });
     }
