@@ -41,6 +41,7 @@ public static class ModeCli
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
             ShardsVerb.Create(stop),
+            ImportExpertsVerb.Create(),
             AblateVerb.Create(stop, commandLine),
         };
 }

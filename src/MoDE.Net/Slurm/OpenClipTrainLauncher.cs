@@ -26,6 +26,7 @@ namespace MoDE.Slurm;
 public static class OpenClipTrainLauncher
 {
     public const string Folder = "open_clip";
+    public const string TrainOptionsFile = "train.json", ScheduleFile = "schedule.json";
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -56,6 +57,9 @@ public static class OpenClipTrainLauncher
 
         string logs = Path.Combine(folder, "slurm-logs");
         Directory.CreateDirectory(logs);
+        // What `mode import-experts` reads back: the run's training options and the epochs each model ends at.
+        AtomicFile.WriteAllText(Path.Combine(folder, TrainOptionsFile), JsonSerializer.Serialize(options, Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, ScheduleFile), JsonSerializer.Serialize(schedule, Json) + "\n");
         string seedCheckpoint = SeedCheckpoint(run, schedule.SeedEpochs);
         bool seedExported = File.Exists(seedCheckpoint);
         string Q(string word) => ModeCommand.Quote(word);
