@@ -21,17 +21,17 @@ public static class ImportExpertsVerb
         var trainOptions = ShardsVerb.TrainOptionsFile();
         var command = new Command("import-experts", "Bring the models open_clip trained back as the run's models, so eval, route, export and the report use them")
         {
-            RunFlags.Run, from, epochs, trainOptions,
+            RunFlags.Run, RunFlags.Seed, from, epochs, trainOptions,
         };
         StageFlags.Train.AddTo(command);
-        RunFlags.ExcludeWith(command, trainOptions, StageFlags.Train.Flags.Select(f => f.Option));
+        RunFlags.ExcludeWith(command, trainOptions, [.. StageFlags.Train.Flags.Select(f => f.Option), RunFlags.Seed]);
         return command.WithAction((p, output) =>
         {
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);
             Verb.RequireRun(run);
             string folder = Path.GetFullPath(p.GetValue(from)!);
             string written = Path.Combine(folder, OpenClipTrainLauncher.TrainOptionsFile);
-            var options = p.GetValue(trainOptions) is null && !StageFlags.Train.Given(p).Any() && File.Exists(written)
+            var options = p.GetValue(trainOptions) is null && !StageFlags.Train.Given(p).Any() && p.GetValue(RunFlags.Seed) is null && File.Exists(written)
                 ? EmbedVerb.Read<TrainOptions>(written)
                 : ShardsVerb.TrainOptionsOf(p, trainOptions);
             string scheduleFile = Path.Combine(folder, OpenClipTrainLauncher.ScheduleFile);

@@ -15,10 +15,7 @@ public static class ShardsVerb
         nameof(ShardOptions.ShardBytes), o => o.ShardBytes, (o, v) => o with { ShardBytes = v });
     static readonly Flag<ShardOptions, int> Samples = new("--shard-samples", "Most samples of one .tar shard",
         nameof(ShardOptions.ShardSamples), o => o.ShardSamples, (o, v) => o with { ShardSamples = v });
-    static readonly Flag<ShardOptions, int> Seed = new("--seed", "Seed of the shuffled sample order",
-        nameof(ShardOptions.Seed), o => o.Seed, (o, v) => o with { Seed = v });
-
-    static readonly FlagSet<ShardOptions> Flags = new(To, Bytes, Samples, Seed);
+    static readonly FlagSet<ShardOptions> Flags = new(To, Bytes, Samples);
 
     public static Command Create(CancellationToken stop)
     {
@@ -27,16 +24,20 @@ public static class ShardsVerb
         var command = new Command("shards", "Write the run's training data as WebDataset shards for open_clip (--train-data, --train-num-samples): " +
                                             "all data and each data expert, the original encoded images, keys tracing back to the pair ids, a manifest per set")
         {
-            RunFlags.Run, trainOptions,
+            RunFlags.Run, RunFlags.Seed, trainOptions,
         };
         Flags.AddTo(command);
         StageFlags.Train.AddTo(command);
-        RunFlags.ExcludeWith(command, trainOptions, StageFlags.Train.Flags.Select(f => f.Option));
+        RunFlags.ExcludeWith(command, trainOptions, [.. StageFlags.Train.Flags.Select(f => f.Option), RunFlags.Seed]);
         return command.WithAction((p, output) =>
         {
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);
             Verb.RequireRun(run);
-            RunShards.Write(run, Flags.Apply(p, new ShardOptions()), TrainOptionsOf(p, trainOptions), output, stop);
+            // --seed is the run's one seed: the training seed derived from it, as `mode train` derives it, picks the out-of-cluster draws;
+            // the number itself orders the samples.
+            var options = Flags.Apply(p, new ShardOptions());
+            if (p.GetValue(RunFlags.Seed) is int seed) options = options with { Seed = seed };
+            RunShards.Write(run, options, TrainOptionsOf(p, trainOptions), output, stop);
         }, Flags, StageFlags.Train, new FlagName("train-options", trainOptions.Name));
     }
 
@@ -44,7 +45,7 @@ public static class ShardsVerb
     public static Option<string?> TrainOptionsFile() =>
         new("--train-options") { Description = "JSON file with every training option (RUN/train/done.json or RUN/slurm/train.json); else the training flags" };
 
-    /// <summary>The training options from <c>--train-options</c>, else from the training flags.</summary>
+    /// <summary>The training options from <c>--train-options</c>, else from the training flags and the run's <c>--seed</c>.</summary>
     public static TrainOptions TrainOptionsOf(ParseResult p, Option<string?> file) =>
-        p.GetValue(file) is string path ? EmbedVerb.Read<TrainOptions>(path) : StageFlags.Train.Apply(p, new TrainOptions());
+        p.GetValue(file) is string path ? EmbedVerb.Read<TrainOptions>(path) : RunFlags.Options(p).Train;
 }

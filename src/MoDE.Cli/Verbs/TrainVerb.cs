@@ -64,6 +64,6 @@ public static class TrainVerb
                 output.WriteLine($"See progress with `{ModeCommand.Invocation} status --run {ModeCommand.Quote(run.Root)}`");
             }
             else TrainStage.Run(run, options, output, stop, model);
-        }, [.. RunFlags.Names, OpenClip, new FlagName("only", only.Name)]);
+        }, [OpenClip, .. RunFlags.Names, new FlagName("only", only.Name)]);
     }
 }

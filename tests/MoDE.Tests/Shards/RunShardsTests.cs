@@ -147,7 +147,7 @@ public sealed class RunShardsTests : IDisposable
                     0 => $"with space {i}", 1 => $"per%cent_p3 {i}", 2 => $"café-{i}", 3 => new string('k', 150) + i, _ => $"plain{i}",
                 };
                 var format = (i % 3) switch { 0 => SKEncodedImageFormat.Jpeg, 1 => SKEncodedImageFormat.Png, _ => SKEncodedImageFormat.Webp };
-                byte[] image = Encode(data.Images.Image(i), 36, format);
+                byte[] image = MoDE.Tests.Data.SourcePixelsTests.Encode(data.Images.Image(i), 36, format);
                 string extension = format switch { SKEncodedImageFormat.Jpeg => "jpg", SKEncodedImageFormat.Png => "png", _ => "webp" };
                 Add(tar, $"{key}.{extension}", image);
                 Add(tar, $"{key}.txt", Encoding.UTF8.GetBytes(data.Pairs[i].Caption));
@@ -166,15 +166,6 @@ public sealed class RunShardsTests : IDisposable
 
     static void Add(TarWriter tar, string name, byte[] data) =>
         tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
-
-    static byte[] Encode(ReadOnlySpan<byte> rgb, int side, SKEncodedImageFormat format)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = bitmap.GetPixelSpan();
-        for (int p = 0; p < side * side; p++) { rgba[4 * p] = rgb[3 * p]; rgba[4 * p + 1] = rgb[3 * p + 1]; rgba[4 * p + 2] = rgb[3 * p + 2]; rgba[4 * p + 3] = 255; }
-        using var data = bitmap.Encode(format, 90);
-        return data.ToArray();
-    }
 
     const string TarfileScript = """
         import hashlib, json, sys, tarfile
