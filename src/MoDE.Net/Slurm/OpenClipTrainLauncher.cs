@@ -99,7 +99,7 @@ public static class OpenClipTrainLauncher
         SbatchScript Script(string name, string purpose, string command, IReadOnlyList<string> setup, string? stopWhen = null) => new()
         {
             JobName = $"open_clip-{name}", Purpose = purpose, Log = Path.Combine(logs, $"{name}_%j.out"), Command = command,
-            Setup = setup, Tasks = launch.Tasks, StopWhen = stopWhen,
+            Setup = setup, Tasks = launch.Tasks, StopWhen = stopWhen, Launcher = Folder,
         };
 
         var scripts = new List<(string Model, SbatchScript Script, bool AfterSeed)>();

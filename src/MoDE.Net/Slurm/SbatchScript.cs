@@ -36,6 +36,9 @@ public sealed record SbatchScript
     /// command is stopped (TERM) and the job ends as completed, for a trainer asked to stop part-way through its schedule. Null: none.</summary>
     public string? StopWhen { get; init; }
 
+    /// <summary>The launcher named in the file's header: "slurm" (MoDE's own commands) or "open_clip".</summary>
+    public string Launcher { get; init; } = "slurm";
+
     /// <summary>Seconds between two checks of <see cref="StopWhen"/>.</summary>
     public const int StopPollSeconds = 10;
 
@@ -74,13 +77,14 @@ public sealed record SbatchScript
         if (Array is not null) SlurmOptions.RequireOneLine(Array, nameof(Array));
         foreach (string line in Setup) SlurmOptions.RequireOneLine(line, nameof(Setup));
         SlurmOptions.RequireOneLine(Command, nameof(Command));
+        SlurmOptions.RequireOneLine(Launcher, nameof(Launcher));
         if (StopWhen is not null) SlurmOptions.RequireOneLine(StopWhen, nameof(StopWhen));
         ArgumentOutOfRangeException.ThrowIfLessThan(Tasks, 1, nameof(Tasks));
 
         var s = new StringBuilder();
         s.AppendLine("#!/bin/bash");
         s.AppendLine($"# {Purpose}");
-        s.AppendLine("# Written by `mode --launcher slurm`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
+        s.AppendLine($"# Written by `mode --launcher {Launcher}`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
         s.AppendLine($"#SBATCH --job-name={Value(JobName)}");
         s.AppendLine($"#SBATCH --output={Value(Log)}");
         s.AppendLine("#SBATCH --open-mode=append");
