@@ -40,7 +40,7 @@ public static class TrainVerb
         OpenClip.AddTo(command);
         RunFlags.ExcludeWith(command, trainOptions, [.. StageFlags.Train.Flags.Select(f => f.Option), RunFlags.Seed]);
         RunFlags.OnlyWhen(command, r => Launcher.UsesSlurm(r, launcher), "with --launcher slurm or open_clip", StageFlags.Slurm.Flags.Select(f => f.Option));
-        RunFlags.OnlyWhen(command, r => r.GetValue(launcher) == Launcher.Local, "with --launcher local: --launcher slurm submits every model", [only, expert]);
+        RunFlags.OnlyWhen(command, r => !Launcher.UsesSlurm(r, launcher), "with --launcher local: --launcher slurm submits every model", [only, expert]);
         RunFlags.OnlyWhen(command, r => r.GetValue(launcher) == Launcher.OpenClip, "with --launcher open_clip", OpenClip.Flags.Select(f => f.Option));
         command.Validators.Add(r =>
         {
