@@ -95,6 +95,8 @@ public static class OpenClipTrainLauncher
             "# The first start resumes the seed's checkpoint; a requeued job its own latest one.",
             $"resume={Q(seedCheckpoint)}",
             $"for checkpoint in {Q(Path.Combine(folder, name, "checkpoints"))}/epoch_*.pt; do if [ -e \"$checkpoint\" ]; then resume=latest; fi; done",
+            "# open_clip refuses to start over a log of its own without --resume latest: one left by an attempt that saved nothing is moved aside.",
+            $"if [ \"$resume\" != latest ] && [ -e {Q(Path.Combine(folder, name, "out.log"))} ]; then mv {Q(Path.Combine(folder, name, "out.log"))} {Q(Path.Combine(folder, name, "out.log"))}.\"$SLURM_JOB_ID\"; fi",
         ];
         SbatchScript Script(string name, string purpose, string command, IReadOnlyList<string> setup, string? stopWhen = null) => new()
         {

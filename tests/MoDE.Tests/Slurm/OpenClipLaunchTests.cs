@@ -133,6 +133,10 @@ public sealed class OpenClipLaunchTests(LocalSlurm slurm, ITestOutputHelper outp
         var files = OpenClipTrainLauncher.Write(run, train, new SlurmOptions(), new OpenClipLaunchOptions { Shards = Path.Combine(run.Root, "shards") }, TextWriter.Null);
         Assert.Equal(RunModels.Of(run).Order(), files.Keys.Order());
         WriteStandIns(srun: true);
+        // An attempt that failed before its first checkpoint left open_clip's log, which open_clip would refuse to start over.
+        string leftover = Path.Combine(run.Root, "open_clip", RunModels.Expert(0), "out.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(leftover)!);
+        File.WriteAllText(leftover, "an attempt that saved nothing");
         foreach (var (model, file) in files)
         {
             Assert.Contains("#SBATCH --requeue", File.ReadAllText(file));
@@ -145,6 +149,8 @@ public sealed class OpenClipLaunchTests(LocalSlurm slurm, ITestOutputHelper outp
             Assert.True(code == 0, $"{model}: {log}");
         }
         AssertArguments(run, train, Path.Combine(run.Root, "shards"), seedRan: true);
+        Assert.False(File.Exists(leftover));
+        Assert.Equal("an attempt that saved nothing", File.ReadAllText(leftover + ".7"));
     }
 
     [Fact]
