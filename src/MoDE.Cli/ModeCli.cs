@@ -41,6 +41,8 @@ public static class ModeCli
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
             SeedCheckpointVerb.Create(),
+            ShardsVerb.Create(stop),
+            ImportExpertsVerb.Create(),
             AblateVerb.Create(stop, commandLine),
         };
 }

@@ -29,6 +29,19 @@ public sealed record SbatchScript
     /// <summary>The command, already quoted for bash.</summary>
     public required string Command { get; init; }
 
+    /// <summary>Tasks of the job (<c>--ntasks</c>): 1 for MoDE's own commands; a distributed trainer started with <c>srun</c> runs one per GPU.</summary>
+    public int Tasks { get; init; } = 1;
+
+    /// <summary>A bash condition, already quoted, checked every <see cref="StopPollSeconds"/> s while the command runs: once it holds, the
+    /// command is stopped (TERM) and the job ends as completed, for a trainer asked to stop part-way through its schedule. Null: none.</summary>
+    public string? StopWhen { get; init; }
+
+    /// <summary>The launcher named in the file's header: "slurm" (MoDE's own commands) or "open_clip".</summary>
+    public string Launcher { get; init; } = "slurm";
+
+    /// <summary>Seconds between two checks of <see cref="StopWhen"/>.</summary>
+    public const int StopPollSeconds = 10;
+
     /// <summary>
     /// Checks, before a launcher writes anything, that its sbatch files can be written safely: the Slurm options
     /// (<see cref="SlurmOptions.Validate"/>), the run directory (its path goes into every log line and command) and
@@ -64,18 +77,21 @@ public sealed record SbatchScript
         if (Array is not null) SlurmOptions.RequireOneLine(Array, nameof(Array));
         foreach (string line in Setup) SlurmOptions.RequireOneLine(line, nameof(Setup));
         SlurmOptions.RequireOneLine(Command, nameof(Command));
+        SlurmOptions.RequireOneLine(Launcher, nameof(Launcher));
+        if (StopWhen is not null) SlurmOptions.RequireOneLine(StopWhen, nameof(StopWhen));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Tasks, 1, nameof(Tasks));
 
         var s = new StringBuilder();
         s.AppendLine("#!/bin/bash");
         s.AppendLine($"# {Purpose}");
-        s.AppendLine("# Written by `mode --launcher slurm`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
+        s.AppendLine($"# Written by `mode --launcher {Launcher}`; resubmit by hand with `sbatch` (dependencies are given on the sbatch command line).");
         s.AppendLine($"#SBATCH --job-name={Value(JobName)}");
         s.AppendLine($"#SBATCH --output={Value(Log)}");
         s.AppendLine("#SBATCH --open-mode=append");
         if (Array is not null) s.AppendLine($"#SBATCH --array={Value(Array)}");
         s.AppendLine("#SBATCH --requeue");
         s.AppendLine($"#SBATCH --signal=B:USR1@{slurm.SignalSeconds}");
-        s.AppendLine("#SBATCH --ntasks=1");
+        s.AppendLine($"#SBATCH --ntasks={Tasks}");
         s.AppendLine($"#SBATCH --cpus-per-task={slurm.Cpus}");
         if (slurm.Gpus > 0) s.AppendLine($"#SBATCH --gpus-per-task={slurm.Gpus}");
         if (slurm.Memory.Length > 0) s.AppendLine($"#SBATCH --mem={Value(slurm.Memory)}");
@@ -93,9 +109,19 @@ public sealed record SbatchScript
         s.AppendLine("# Time limit near: mode saves its checkpoint and exits; then this job requeues itself and resumes.");
         s.AppendLine("trap 'echo \"USR1: checkpoint and requeue\"; requeue=1; kill -TERM $child 2>/dev/null' USR1");
         s.AppendLine("trap 'echo \"TERM: checkpoint and stop\"; kill -TERM $child 2>/dev/null' TERM");
+        if (StopWhen is not null)
+        {
+            s.AppendLine("stopped=0");
+            s.AppendLine("# Stop the command once its part of the schedule is done (the job then counts as completed).");
+            s.AppendLine("while kill -0 $child 2>/dev/null; do");
+            s.AppendLine($"  if {StopWhen}; then echo \"stop condition holds: stopping the command\"; stopped=1; kill -TERM $child 2>/dev/null; break; fi");
+            s.AppendLine($"  sleep {StopPollSeconds}");
+            s.AppendLine("done");
+        }
         s.AppendLine("# `wait` returns when a trapped signal arrives; wait again until mode has saved and exited.");
         s.AppendLine("wait $child; status=$?");
         s.AppendLine("while kill -0 $child 2>/dev/null; do wait $child; status=$?; done");
+        if (StopWhen is not null) s.AppendLine("if [ \"$stopped\" = 1 ] && [ \"$requeue\" = 0 ]; then status=0; fi");
         s.AppendLine("if [ \"$requeue\" = 1 ]; then scontrol requeue \"$SLURM_JOB_ID\"; fi");
         s.AppendLine("echo \"[$(date -u +%FT%TZ)] exit $status\"");
         s.AppendLine("exit $status");

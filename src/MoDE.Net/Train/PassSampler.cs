@@ -44,26 +44,39 @@ public sealed class PassSampler
     /// <summary>All pairs of pass <paramref name="pass"/> in training order.</summary>
     public int[] Order(int pass)
     {
-        var random = new SplitMix64(((ulong)(uint)_seed << 32) | (uint)pass);
+        var random = Random(_seed, pass);
         int sample = _data.OutOfClusterPerPass;
         var order = new int[_data.Rows.Length + sample];
         _data.Rows.CopyTo(order, 0);
-        if (sample > 0)
-        {
-            // A partial Fisher-Yates shuffle draws `sample` distinct out-of-cluster rows.
-            var pool = (int[])_data.OutOfClusterRows.Clone();
-            for (int i = 0; i < sample; i++)
-            {
-                int j = i + random.Below(pool.Length - i);
-                (pool[i], pool[j]) = (pool[j], pool[i]);
-            }
-            Array.Copy(pool, 0, order, _data.Rows.Length, sample);
-        }
+        Draw(ref random, _data.OutOfClusterRows, sample).CopyTo(order, _data.Rows.Length);
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = random.Below(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
         return order;
+    }
+
+    /// <summary>The rows of <paramref name="outOfClusterRows"/> that pass <paramref name="pass"/> draws at <paramref name="ratio"/> with
+    /// <paramref name="seed"/>, in the order drawn: those <see cref="Order"/> mixes in, for a writer that must give the same samples elsewhere.</summary>
+    public static int[] OutOfClusterDraw(int[] outOfClusterRows, double ratio, int seed, int pass)
+    {
+        var random = Random(seed, pass);
+        return Draw(ref random, outOfClusterRows, TrainingData.PairsPerPassOf(0, outOfClusterRows.Length, ratio));
+    }
+
+    static SplitMix64 Random(int seed, int pass) => new(((ulong)(uint)seed << 32) | (uint)pass);
+
+    /// <summary>A partial Fisher-Yates shuffle: <paramref name="sample"/> distinct rows of <paramref name="pool"/>.</summary>
+    static int[] Draw(ref SplitMix64 random, int[] pool, int sample)
+    {
+        if (sample == 0) return [];
+        var shuffled = (int[])pool.Clone();
+        for (int i = 0; i < sample; i++)
+        {
+            int j = i + random.Below(shuffled.Length - i);
+            (shuffled[i], shuffled[j]) = (shuffled[j], shuffled[i]);
+        }
+        return shuffled[..sample];
     }
 }

@@ -103,7 +103,7 @@ public static class TrainStage
 
     /// <summary>CLIP's vocabulary from <see cref="TrainOptions.Tokenizer"/>, at the context length of the model the
     /// options name; an error naming the option when the file is not that vocabulary or has changed since it was given.</summary>
-    static CaptionTokenizer OpenClipTokenizer(TrainOptions options, int imageSize)
+    internal static CaptionTokenizer OpenClipTokenizer(TrainOptions options, int imageSize)
     {
         var file = options.Tokenizer ?? throw new ArgumentNullException(nameof(options), "no tokenizer file");
         try

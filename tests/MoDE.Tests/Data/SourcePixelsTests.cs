@@ -67,7 +67,7 @@ public sealed class SourcePixelsTests : IDisposable
         tar.WriteEntry(entry);
     }
 
-    static byte[] Encode(ReadOnlySpan<byte> rgb, int side, SKEncodedImageFormat format)
+    internal static byte[] Encode(ReadOnlySpan<byte> rgb, int side, SKEncodedImageFormat format)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var rgba = bitmap.GetPixelSpan();
