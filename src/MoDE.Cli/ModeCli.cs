@@ -38,6 +38,7 @@ public static class ModeCli
             StatusVerb.Create(),
             EvalVerb.Create(stop),
             RouteVerb.Create(),
+            ClassifyVerb.Create(),
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
             AblateVerb.Create(stop, commandLine),
