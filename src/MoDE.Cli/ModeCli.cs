@@ -39,6 +39,7 @@ public static class ModeCli
             EvalVerb.Create(stop),
             RouteVerb.Create(),
             ClassifyVerb.Create(),
+            ServeVerb.Create(stop),
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
             AblateVerb.Create(stop, commandLine),
