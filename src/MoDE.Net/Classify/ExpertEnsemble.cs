@@ -65,6 +65,9 @@ public sealed class ExpertEnsemble : IDisposable
     /// <summary>The side of the square images the models take.</summary>
     public int ImageSize { get; }
 
+    /// <summary>How many (template set, class name) pairs have their embeddings cached.</summary>
+    public int CachedClasses => classes.Count;
+
     /// <summary>The run's cluster report (what each expert is about), when the run has one; null for an export folder.</summary>
     public ClusterReport? Report { get; }
 
@@ -144,7 +147,7 @@ public sealed class ExpertEnsemble : IDisposable
         return Assemble(folder, options, folders, tokenizer, clusters, clusters is null ? null : Field<string>("caption_encoder", "name"), null, model =>
         {
             string modelFolder = Inside(folder, model);
-            return Clip.FromOpenClip(ClipConfig.FromFile(Path.Combine(modelFolder, OpenClipConfig.FileName)), Path.Combine(modelFolder, OpenClipCheckpoint.FileName));
+            return Clip.FromOpenClip(OpenClipConfig.Read(Path.Combine(modelFolder, OpenClipConfig.FileName)), Path.Combine(modelFolder, OpenClipCheckpoint.FileName));
         });
     }
 
