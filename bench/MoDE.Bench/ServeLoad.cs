@@ -12,8 +12,10 @@ namespace MoDE.Bench;
 /// <summary>
 /// <c>mode serve</c> under load: REQUESTS requests at each concurrency (1, 8, 32) to 127.0.0.1, each one PNG image of the
 /// run's first task with at least 10 classes and those 10 class names (multipart, the README's curl request), against the
-/// routed experts and against the run's single model alone (no routing, the reference). Server and client share this
-/// process: the RSS figures are the process's, taken after a warm-up of every image and at the end of each configuration.
+/// routed experts and against the run's single model alone (no routing, the reference). Each configuration runs in a
+/// process of its own, server and client together: the RSS figures are that process's, taken after a warm-up (every
+/// image once, then a tenth of the requests at concurrency 32) and after each concurrency, each after a full garbage
+/// collection (<see cref="Rss"/>); the peak is the process's high-water mark.
 /// Writes the 10 PNGs to WORK (the curl example's images). Reads the run and writes nothing there.
 /// </summary>
 static class ServeLoad
@@ -21,25 +23,30 @@ static class ServeLoad
     static readonly int[] Concurrency = [1, 8, 32];
     const int Classes = 10;
 
-    /// <summary>Usage: serve-load RUN [REQUESTS] [WORK]; 2,000 requests and a temp folder unless given.</summary>
+    /// <summary>Usage: serve-load RUN [REQUESTS] [WORK]; 2,000 requests and a temp folder unless given. Each configuration runs
+    /// in a child process of its own (serve-load RUN REQUESTS WORK experts|single), so that its RSS is its own.</summary>
     public static int Run(string[] args)
     {
         var run = new RunLayout(args[0]);
         int requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
         string work = args.Length > 2 ? args[2] : Directory.CreateTempSubdirectory("mode-serve-load").FullName;
-        var (classes, images) = Sample(run, work);
-        Console.WriteLine($"serve-load: {run.Root}, {requests} requests per concurrency, classes {string.Join(",", classes)}; images in {work}");
+        if (args.Length > 3) return Child(run, requests, work, Enum.Parse<EnsembleModels>(args[3], ignoreCase: true));
         var rows = new List<(string Models, int Concurrency, Figures Figures)>();
-        foreach (var models in new[] { EnsembleModels.Experts, EnsembleModels.Single })
+        foreach (string models in new[] { "experts", "single" })
         {
-            using var ensemble = ExpertEnsemble.Open(run.Root, new EnsembleOptions { Models = models });
-            var server = ClassifyServer.StartAsync(ensemble, new ServeOptions { Port = 0 }).GetAwaiter().GetResult();
-            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency.Max() }) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(5) };
-            Load(client, classes, images, images.Count, 1); // warm-up: every image and the class names' embeddings once
-            long warm = Rss();
-            foreach (int concurrency in Concurrency) rows.Add((models.ToString().ToLowerInvariant(), concurrency, Load(client, classes, images, requests, concurrency) with { RssWarm = warm }));
-            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Console.WriteLine($"  {models}: {server.Batches} batches encoded");
+            bool dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+            foreach (string arg in (dotnet ? [typeof(ServeLoad).Assembly.Location] : Array.Empty<string>()).Concat(["serve-load", run.Root, $"{requests}", work, models]))
+                start.ArgumentList.Add(arg);
+            using var child = Process.Start(start)!;
+            for (string? line; (line = child.StandardOutput.ReadLine()) is not null;)
+            {
+                if (!line.StartsWith(Row, StringComparison.Ordinal)) { Console.WriteLine(line); continue; }
+                var f = line[Row.Length..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                rows.Add((models, (int)f[0], new Figures((int)f[1], (int)f[2], f[3], f[4], f[5], (long)f[6], (long)f[7]) { RssWarm = (long)f[8] }));
+            }
+            child.WaitForExit();
+            if (child.ExitCode != 0) throw new InvalidOperationException($"serve-load {models} exited with {child.ExitCode}");
         }
         Console.WriteLine();
         Console.WriteLine("| models | concurrency | requests | errors | p50 ms | p99 ms | requests/s | RSS after warm-up MiB | RSS at end MiB | peak RSS MiB |");
@@ -56,6 +63,31 @@ static class ServeLoad
             Console.WriteLine(FormattableString.Invariant($"| {concurrency} | {e.P50 / s.P50:F2} | {e.P99 / s.P99:F2} | {e.PerSecond / s.PerSecond:F2} |"));
         }
         return rows.Sum(r => r.Figures.Errors) == 0 ? 0 : 1;
+    }
+
+    const string Row = "serve-load row: ";
+
+    /// <summary>One configuration: the server in this process, warmed up, then each concurrency; one <see cref="Row"/> line per concurrency.</summary>
+    static int Child(RunLayout run, int requests, string work, EnsembleModels models)
+    {
+        var (classes, images) = Sample(run, work);
+        Console.WriteLine($"serve-load {models.ToString().ToLowerInvariant()}: {run.Root}, {requests} requests per concurrency, classes {string.Join(",", classes)}; images in {work}");
+        using var ensemble = ExpertEnsemble.Open(run.Root, new EnsembleOptions { Models = models });
+        var server = ClassifyServer.StartAsync(ensemble, new ServeOptions { Port = 0 }).GetAwaiter().GetResult();
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency.Max() }) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(5) };
+        // warm-up: every image and the class names' embeddings once, then a tenth of the requests at the highest
+        // concurrency, so that the thread pool, the connection pool and the GC's budgets reach their working size
+        Load(client, classes, images, images.Count, 1);
+        Load(client, classes, images, Math.Max(images.Count, requests / 10), Concurrency.Max());
+        long warm = Rss();
+        foreach (int concurrency in Concurrency)
+        {
+            var f = Load(client, classes, images, requests, concurrency);
+            Console.WriteLine(Row + FormattableString.Invariant($"{concurrency} {f.Requests} {f.Errors} {f.P50} {f.P99} {f.PerSecond} {f.RssEnd} {f.Peak} {warm}"));
+        }
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Console.WriteLine($"  {models}: {server.Batches} batches encoded");
+        return 0;
     }
 
     sealed record Figures(int Requests, int Errors, double P50, double P99, double PerSecond, long RssEnd, long Peak)
@@ -114,8 +146,11 @@ static class ServeLoad
         return new Figures(count, errors, Percentile(0.5), Percentile(0.99), count / seconds, Rss(), Process.GetCurrentProcess().PeakWorkingSet64);
     }
 
+    /// <summary>The resident set after a full, compacting garbage collection: what the process holds on to, not the garbage it has yet to collect.</summary>
     static long Rss()
     {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64;
     }
