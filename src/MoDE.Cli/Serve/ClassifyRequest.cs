@@ -31,6 +31,7 @@ public sealed record ClassifyRequest(IReadOnlyList<(string Name, byte[] Bytes)> 
     {
         var form = await http.ReadFormAsync(cancel);
         if (form.Keys.FirstOrDefault(k => !Fields.Contains(k)) is { } unknown) throw Unknown(unknown);
+        if (form.ContainsKey(ImagesField)) throw NotA(ImagesField, "image files (multipart file parts), not text");
         if (form.Files.Count > options.MaxImages) throw TooManyImages(form.Files.Count, options);
         var images = new List<(string, byte[])>();
         foreach (var file in form.Files)

@@ -17,7 +17,7 @@ using TorchSharp;
 namespace MoDE.Classify;
 
 /// <summary>
-/// A run's data experts as a zero-shot classifier for any class names (the MoDE paper's inference, section 3.3):
+/// A run's data experts as a zero-shot classifier for any class names (the MoDE paper's inference-time task adaptation):
 /// the class names are embedded by the run's caption encoder and routed to the experts (<see cref="ExpertRouter"/>),
 /// each expert scores every image against every class (<see cref="ZeroShotClassifier"/>), and the scores are combined
 /// with the routed weights (<see cref="Ensemble.Combine(IReadOnlyList{float[]}, IReadOnlyList{double})"/>): the same

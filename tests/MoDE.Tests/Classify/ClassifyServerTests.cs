@@ -162,6 +162,7 @@ public class ClassifyServerTests(TinyRun tiny)
         "top-not-a-number" => Form([good], "cat,dog", ("top", "three")),
         "unknown-routing" => Form([good], "cat,dog", ("routing", "oracle")),
         "unknown-field" => Form([good], "cat,dog", ("colour", "red")),
+        "image-as-text" => Form([], "cat,dog", ("images", Convert.ToBase64String(good))),
         "json-not-json" => Json("{\"images\": [\"abc\""),
         "json-not-an-object" => Json("[1, 2]"),
         "json-image-not-base64" => Json("{\"images\": [\"not base64!\"], \"classes\": [\"cat\"]}"),
@@ -193,6 +194,7 @@ public class ClassifyServerTests(TinyRun tiny)
     [InlineData("top-not-a-number", 400, "top")]
     [InlineData("unknown-routing", 400, "routing")]
     [InlineData("unknown-field", 400, "colour")]
+    [InlineData("image-as-text", 400, "images")]
     [InlineData("json-not-json", 400, "body")]
     [InlineData("json-not-an-object", 400, "body")]
     [InlineData("json-image-not-base64", 400, "images[0]")]
