@@ -17,6 +17,7 @@ using MoDE.Tokenizer;
 // or: false-negatives RUN [THRESHOLD] [BATCH] (near-duplicate captions inside each model's training batches, FalseNegatives.cs)
 // or: held-out-curve RUN STATE... (the CLIP loss of training states on fresh pairs of a built-in run's generator, bench/converged.sh)
 // or: seed-embeddings BASE OUT text|image (BASE's experts again, clustered by the seed model's own embeddings, SeedEmbeddings.cs)
+// or: serve-load RUN [REQUESTS] [WORK] (mode serve at concurrency 1, 8 and 32, routed experts against the single model, ServeLoad.cs)
 
 string which = args.Length > 0 ? args[0] : "embed";
 int count = args.Length > 1 && int.TryParse(args[1], out int given) ? given : 0;
@@ -45,11 +46,12 @@ switch (which)
     case "false-negatives": return MoDE.Bench.FalseNegatives.Run(args[1..]);
     case "held-out-curve": return MoDE.Bench.HeldOutCurve.Run(args[1..]);
     case "seed-embeddings": return MoDE.Bench.SeedEmbeddings.Run(args[1..]);
+    case "serve-load": return MoDE.Bench.ServeLoad.Run(args[1..]);
     case "retrieval-eval": RetrievalEval(args.Length > 1 ? args[1] : "both", args.Length > 2 ? int.Parse(args[2]) : 5000); break;
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, openclip-export, openclip-vocab, openclip-rows, openclip-features, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval, false-negatives)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, openclip-export, openclip-vocab, openclip-rows, openclip-features, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval, false-negatives, held-out-curve, serve-load)"); return 1;
 }
 return 0;
 

@@ -38,6 +38,8 @@ public static class ModeCli
             StatusVerb.Create(),
             EvalVerb.Create(stop),
             RouteVerb.Create(),
+            ClassifyVerb.Create(),
+            ServeVerb.Create(stop),
             ReportVerb.Create(stop),
             ExportVerb.Create(stop),
             SeedCheckpointVerb.Create(),

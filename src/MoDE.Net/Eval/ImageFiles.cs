@@ -28,6 +28,25 @@ public static class ImageFiles
         return new ImageSet(paths.Count, size, size, pixels);
     }
 
+    /// <summary>
+    /// Encoded images already in memory (an upload) as an <see cref="ImageSet"/>, decoded as <see cref="Load(IReadOnlyList{string}, int)"/>
+    /// decodes files, under <paramref name="limits"/>' byte and pixel limits (the ingest stage's by default). The first image
+    /// that cannot be used is an <see cref="InvalidDataException"/> naming it and the reason (<c>images[2]: corrupt_image</c>).
+    /// </summary>
+    /// <param name="images">Each image's name (for the error) and its encoded bytes.</param>
+    public static ImageSet Load(IReadOnlyList<(string Name, byte[] Bytes)> images, int size, SourceOptions? limits = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(size));
+        limits ??= Limits;
+        var decoder = ImageDecoder.For(limits with { ImageSize = size });
+        int imageBytes = decoder.ImageBytes;
+        var pixels = new byte[(long)images.Count * imageBytes];
+        for (int i = 0; i < images.Count; i++)
+            if (Decode(new SourceRecord(images[i].Name, "", ImageBytes: images[i].Bytes), images[i].Name, decoder, limits.MaxImageBytes, pixels.AsSpan(i * imageBytes, imageBytes)) is { } problem)
+                throw new InvalidDataException(problem);
+        return new ImageSet(images.Count, size, size, pixels);
+    }
+
     /// <summary>One file as size x size x RGB bytes.</summary>
     public static byte[] Decode(string path, int size)
     {
@@ -38,17 +57,21 @@ public static class ImageFiles
     }
 
     /// <summary>Decodes one file into <paramref name="rgb"/>; null, or the one-line reason it cannot be used.</summary>
-    static string? Decode(string path, ImageDecoder decoder, Span<byte> rgb)
+    static string? Decode(string path, ImageDecoder decoder, Span<byte> rgb) =>
+        Decode(new SourceRecord(path, "", ImagePath: path), path, decoder, Limits.MaxImageBytes, rgb);
+
+    /// <summary>Decodes one record's image into <paramref name="rgb"/>; null, or the one-line reason it cannot be used, naming it <paramref name="name"/>.</summary>
+    static string? Decode(SourceRecord record, string name, ImageDecoder decoder, long maxImageBytes, Span<byte> rgb)
     {
         try
         {
-            return SourceIngest.Decode(new SourceRecord(path, "", ImagePath: path), decoder, Limits.MaxImageBytes, rgb) is { } skip
-                ? $"{path}: {IngestReport.Key(skip.Reason)}{(skip.Detail is null || skip.Detail == path ? "" : $" ({skip.Detail})")}"
+            return SourceIngest.Decode(record, decoder, maxImageBytes, rgb) is { } skip
+                ? $"{name}: {IngestReport.Key(skip.Reason)}{(skip.Detail is null || skip.Detail == name ? "" : $" ({skip.Detail})")}"
                 : null;
         }
-        catch (Exception e) when (e is not OutOfMemoryException) // whatever a codec throws ends as one line naming the file
+        catch (Exception e) when (e is not OutOfMemoryException) // whatever a codec throws ends as one line naming the image
         {
-            return $"{path}: cannot be read ({e.GetType().Name}: {e.Message})";
+            return $"{name}: cannot be read ({e.GetType().Name}: {e.Message})";
         }
     }
 }

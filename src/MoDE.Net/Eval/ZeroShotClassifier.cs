@@ -22,7 +22,11 @@ public static class ZeroShotClassifier
 
     /// <summary>Each class's unit text embedding, from its prompts.</summary>
     public static float[][] ClassWeights(Clip model, CaptionTokenizer tokenizer, ClassPrompts prompts) =>
-        prompts.Classes.Select((_, c) => ClassEmbedding.FromPrompts(model.EncodeTexts(tokenizer, prompts.Prompts(c).ToList()))).ToArray();
+        prompts.Classes.Select((_, c) => ClassWeight(model, tokenizer, prompts, c)).ToArray();
+
+    /// <summary>One class's unit text embedding, from its prompts.</summary>
+    public static float[] ClassWeight(Clip model, CaptionTokenizer tokenizer, ClassPrompts prompts, int classIndex) =>
+        ClassEmbedding.FromPrompts(model.EncodeTexts(tokenizer, prompts.Prompts(classIndex).ToList()));
 
     /// <summary>Dot products of every row of <paramref name="left"/> with every row of <paramref name="right"/>, row after row.</summary>
     public static float[] Similarities(float[][] left, float[][] right)

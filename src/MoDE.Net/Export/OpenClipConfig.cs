@@ -21,6 +21,20 @@ public static class OpenClipConfig
     /// <summary>Whether open_clip can build <paramref name="config"/>'s architecture (a ViT image tower).</summary>
     public static bool OpenClipBuilds(ClipConfig config) => config.Vision.Kind == ClipVisionConfig.Vit;
 
+    /// <summary>The model config of a file <see cref="ToJson"/> wrote (its "model_cfg"); throws <see cref="InvalidDataException"/> naming the file otherwise.</summary>
+    public static ClipConfig Read(string path)
+    {
+        try
+        {
+            var model = JsonNode.Parse(File.ReadAllText(path))?["model_cfg"] ?? throw new JsonException("no \"model_cfg\"");
+            return ClipConfig.FromJson(model.ToJsonString());
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not an exported open_clip config: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
     public static string ToJson(ClipConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

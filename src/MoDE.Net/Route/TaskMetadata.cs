@@ -16,10 +16,13 @@ public sealed record TaskMetadata(string Task, IReadOnlyList<string> Classes, fl
     public static TaskMetadata Embed(string task, ClassPrompts prompts, CaptionEncoder encoder)
     {
         var embeddings = new float[prompts.Classes.Count][];
-        for (int c = 0; c < prompts.Classes.Count; c++)
-            embeddings[c] = ClassEmbedding.FromPrompts(encoder.Encode(prompts.Prompts(c).ToList()));
+        for (int c = 0; c < prompts.Classes.Count; c++) embeddings[c] = EmbedClass(prompts, c, encoder);
         return new TaskMetadata(task, prompts.Classes, embeddings);
     }
+
+    /// <summary>One class's routing embedding: its prompts through <paramref name="encoder"/>, then <see cref="ClassEmbedding"/>.</summary>
+    public static float[] EmbedClass(ClassPrompts prompts, int classIndex, CaptionEncoder encoder) =>
+        ClassEmbedding.FromPrompts(encoder.Encode(prompts.Prompts(classIndex).ToList()));
 
     /// <summary>Texts used as they are, one "class" each (a retrieval corpus's captions, or one query).</summary>
     public static TaskMetadata OfTexts(string task, IReadOnlyList<string> texts, CaptionEncoder encoder)

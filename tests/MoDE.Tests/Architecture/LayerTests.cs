@@ -16,7 +16,7 @@ public class LayerTests(ITestOutputHelper output)
     public static readonly string[] Layers =
     [
         "Storage", "Data", "Data.Synthetic", "Data.Ingest", "Data.Import", "Embed", "Cluster", "Split",
-        "Tokenizer", "Model", "Train", "Route", "Eval", "Report", "Export", "Shards", "Slurm", "Run",
+        "Tokenizer", "Model", "Train", "Route", "Eval", "Report", "Export", "Classify", "Shards", "Slurm", "Run",
     ];
 
     static NamespaceGraph Library() => NamespaceGraph.Read(typeof(RunLayout).Assembly.Location, Prefix);

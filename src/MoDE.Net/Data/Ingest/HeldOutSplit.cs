@@ -95,7 +95,8 @@ public static class HeldOutSplit
         return [.. rows.Order()];
     }
 
-    static List<byte[]> Encode(IReadOnlyList<byte[]> images, int width, int height) => images.Select(rgb =>
+    /// <summary>RGB images (height x width x 3 bytes each) as PNG files' bytes, lossless.</summary>
+    public static List<byte[]> Encode(IReadOnlyList<byte[]> images, int width, int height) => images.Select(rgb =>
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var rgba = bitmap.GetPixelSpan();
