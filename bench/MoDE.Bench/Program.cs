@@ -51,7 +51,7 @@ switch (which)
     case "batches": Batches(count > 0 ? count : 24_000, args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 2); break;
     case "direct": Direct(args[1], args[2], args.Length > 3 ? args[3] : "stored", args.Length > 4 ? int.Parse(args[4]) : 20_000,
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 8); break;
-    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, openclip-export, openclip-vocab, openclip-rows, openclip-features, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval, false-negatives, held-out-curve, serve-load)"); return 1;
+    default: Console.Error.WriteLine($"unknown benchmark '{which}' (embed, embed-rss, kmeans, kmeans-fit, train, checkpoint, openclip-export, openclip-vocab, openclip-rows, openclip-features, kmeans-parts, matmul, cluster, ingest-decode, ingest-resume, bpe, batches, direct, scale-train, scale-eval, scale-batches, retrieval-eval, false-negatives, held-out-curve, seed-embeddings, serve-load)"); return 1;
 }
 return 0;
 

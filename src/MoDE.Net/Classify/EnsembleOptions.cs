@@ -14,8 +14,11 @@ public enum EnsembleModels
 /// <summary>How an <see cref="ExpertEnsemble"/> loads and answers; each field can be overridden per call where it says so.</summary>
 public sealed record EnsembleOptions
 {
-    /// <summary>The routing that weights the experts: the released code's formula by fine centers, as <c>mode export</c>'s default; any of <see cref="RoutingOptions.All"/> per call.</summary>
-    public RoutingOptions Routing { get; init; } = new();
+    /// <summary>The routing that weights the experts: the calibrated formula by fine centers, whose temperature comes from
+    /// the run's own centers, so it keeps choosing whatever the caption encoder (the published formulas' constants were
+    /// set for the paper's encoder, and with MiniLM or the seed's image features give every expert about 1/n;
+    /// docs/results.md); any of <see cref="RoutingOptions.All"/> per call.</summary>
+    public RoutingOptions Routing { get; init; } = new(RoutingFormula.Calibrated);
 
     public EnsembleModels Models { get; init; } = EnsembleModels.Experts;
 

@@ -121,7 +121,7 @@ public class ExpertEnsembleTests(TinyRun tiny)
         }).ToList();
         double[][] perQuery;
         using (var encoder = CaptionEncoder.Open(EmbedStage.EncoderOf(tiny.Run)))
-            perQuery = ExpertRouter.PerQuery(TaskMetadata.OfTexts("q", texts, encoder).ClassEmbeddings, clusters, new RoutingOptions());
+            perQuery = ExpertRouter.PerQuery(TaskMetadata.OfTexts("q", texts, encoder).ClassEmbeddings, clusters, new EnsembleOptions().Routing);
         var expected = Ensemble.CombinePerColumn(logits, perQuery);
         for (int i = 0; i < images.Length; i++)
             for (int q = 0; q < texts.Length; q++)
