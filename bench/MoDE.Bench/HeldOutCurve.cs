@@ -17,7 +17,8 @@ static class HeldOutCurve
     public static int Run(string[] args)
     {
         var run = new RunLayout(args[0]);
-        int batch = JsonFile.Read<TrainOptions>(run.Done("train")).BatchSize;
+        // the batch of the run's training, finished or not
+        int batch = JsonFile.Read<TrainOptions>(File.Exists(run.Done("train")) ? run.Done("train") : run.Started("train")).BatchSize;
         var (fresh, seed) = HeldOutPairs.Generate(run);
         using var heldOut = fresh;
         var tokens = CaptionTokenizer.Load(run.Tokenizer).Encode(heldOut.Pairs.Select(p => p.Caption).ToList());
