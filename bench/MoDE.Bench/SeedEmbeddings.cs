@@ -3,6 +3,7 @@ using MoDE.Data;
 using MoDE.Data.Ingest;
 using MoDE.Eval;
 using MoDE.Route;
+using MoDE.Run;
 using MoDE.Split;
 using MoDE.Storage;
 using MoDE.Tokenizer;
@@ -21,20 +22,14 @@ namespace MoDE.Bench;
 /// </summary>
 static class SeedEmbeddings
 {
-    static readonly string[] DataFolders = ["ingest", "pairs", "tasks", "embed"];
-
     /// <summary>Usage: seed-embeddings BASE OUT text|image</summary>
     public static int Run(string[] args)
     {
         var from = new RunLayout(args[0]);
         var run = new RunLayout(args[1]);
         bool image = args[2] switch { "text" => false, "image" => true, _ => throw new ArgumentException($"'{args[2]}': give text or image") };
-        foreach (string folder in DataFolders) Copy(Path.Combine(from.Root, folder), Path.Combine(run.Root, folder));
-        foreach (string model in new[] { RunModels.Seed, RunModels.Single, RunModels.Baseline })
-        {
-            Copy(from.Model(model), run.Model(model));
-            Copy(from.TrainLog(model), run.TrainLog(model));
-        }
+        Ablation.CopyData(from, run);
+        foreach (string model in new[] { RunModels.Seed, RunModels.Single, RunModels.Baseline }) Ablation.CopyModel(from, run, model);
         if (!File.Exists(run.Tokenizer)) CaptionTokenizer.Load(from.Tokenizer).Save(run.Tokenizer);
         var tokenizer = CaptionTokenizer.Load(run.Tokenizer);
 
@@ -80,23 +75,5 @@ static class SeedEmbeddings
         results.Save(run);
         Console.WriteLine(results.ToTable());
         return 0;
-    }
-
-    /// <summary>Copies a file or a folder (embed/chunks left out) unless the target exists.</summary>
-    static void Copy(string from, string to)
-    {
-        if (File.Exists(to) || Directory.Exists(to)) return;
-        if (File.Exists(from))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            AtomicFile.Write(to, target => { using var source = File.OpenRead(from); source.CopyTo(target); });
-            return;
-        }
-        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string relative = Path.GetRelativePath(from, file);
-            if (relative.StartsWith("chunks", StringComparison.Ordinal)) continue;
-            Copy(file, Path.Combine(to, relative));
-        }
     }
 }

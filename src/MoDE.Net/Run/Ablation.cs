@@ -107,7 +107,9 @@ public static class Ablation
         Cluster = options.Run.Cluster with { FineClusters = variant.Fine, CoarseClusters = variant.Experts },
     };
 
-    static void CopyData(RunLayout from, RunLayout to)
+    /// <summary>Copies the folders of run <paramref name="from"/> that hold its data (ingest and embedding: those before the
+    /// cluster stage, embed/chunks left out) into run <paramref name="to"/>; files already there are kept.</summary>
+    public static void CopyData(RunLayout from, RunLayout to)
     {
         foreach (string folder in Directory.GetDirectories(from.Root))
         {
@@ -122,7 +124,9 @@ public static class Ablation
         }
     }
 
-    static void CopyModel(RunLayout from, RunLayout to, string model)
+    /// <summary>Copies <paramref name="model"/>'s final state, training log and TensorBoard events from run
+    /// <paramref name="from"/> into run <paramref name="to"/>, unless <paramref name="from"/> lacks it or <paramref name="to"/> has it.</summary>
+    public static void CopyModel(RunLayout from, RunLayout to, string model)
     {
         if (!File.Exists(from.Model(model)) || File.Exists(to.Model(model))) return;
         CopyFile(from.TrainLog(model), to.TrainLog(model));
