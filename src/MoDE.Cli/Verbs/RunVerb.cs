@@ -26,7 +26,6 @@ public static class RunVerb
         {
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);
             var options = RunFlags.Options(p);
-            options.Validate(); // every flag checked before the first stage runs
             var clock = Stopwatch.StartNew();
             output.WriteLine($"MoDE run in {run.Root}");
             var results = Pipeline.Run(run, options, output, stop);

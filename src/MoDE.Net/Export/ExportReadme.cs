@@ -22,7 +22,7 @@ public static class ExportReadme
     {
         int size = config.Vision.ImageSize, length = config.Text.ContextLength;
         string expert = RunModels.Expert(0);
-        bool merges = OpenClipMerges.Mismatch(tokenizer) is null;
+        string? mismatch = OpenClipMerges.Mismatch(tokenizer);
         var text = new StringBuilder();
         text.Append($"""
             # MoDE export of {runRoot}
@@ -75,7 +75,7 @@ public static class ExportReadme
 
             """);
         text.Append("## With open_clip\n\n");
-        string tokenizerLine = merges
+        string tokenizerLine = mismatch is null
             ? $"tokenizer = SimpleTokenizer(bpe_path=\"{OpenClipMerges.FileName}\", context_length={length})  # the run's BPE, same ids\n"
             : "";
         if (OpenClipConfig.OpenClipBuilds(config))
@@ -92,9 +92,9 @@ public static class ExportReadme
                 """);
         else
             text.Append($"open_clip cannot build this run's image tower (MoDE's small CNN, `\"kind\": \"{config.Vision.Kind}\"` in `vision_cfg`); load it with `mode_clip.load` as above.\n\n");
-        text.Append(merges
+        text.Append(mismatch is null
             ? $"`{OpenClipMerges.FileName}` is the run's BPE in open_clip's merges format: open_clip's `SimpleTokenizer(bpe_path=..., context_length={length})` gives the run's ids. Where the text handling differs: {OpenClipMerges.TextDifferences(tokenizer)}.\n"
-            : $"The run's BPE does not have open_clip's layout ({OpenClipMerges.Mismatch(tokenizer)}), so no merges file is exported.\n");
+            : $"The run's BPE does not have open_clip's layout ({mismatch}), so no merges file is exported.\n");
         return text.ToString();
     }
 }
