@@ -75,7 +75,8 @@ public static class Ablation
             stop.ThrowIfCancellationRequested();
             var run = new RunLayout(Path.Combine(options.Root, variant.Name));
             log.WriteLine($"ablate: {variant.Name}: {variant.Purpose}");
-            CopyData(baseRun, run);
+            long copied = CopyData(baseRun, run);
+            if (copied > 0) log.WriteLine($"ablate: {variant.Name}: copied {copied >> 20} MiB of the base run's data (the file systems differ, or one has no hard links)");
             var runOptions = Options(options, variant);
             if (variant.Random) RandomSplit.Run(run, new RandomSplit.Options(variant.Fine, variant.Experts, runOptions.Cluster.Seed), log);
             else ClusterStage.Run(run, runOptions.Cluster, log, stop);
@@ -107,38 +108,37 @@ public static class Ablation
         Cluster = options.Run.Cluster with { FineClusters = variant.Fine, CoarseClusters = variant.Experts },
     };
 
-    /// <summary>Copies the folders of run <paramref name="from"/> that hold its data (ingest and embedding: those before the
-    /// cluster stage, embed/chunks left out) into run <paramref name="to"/>; files already there are kept.</summary>
-    public static void CopyData(RunLayout from, RunLayout to)
+    /// <summary>Gives run <paramref name="to"/> the files of run <paramref name="from"/> that hold its data (ingest and
+    /// embedding: the folders before the cluster stage; embed/chunks and the lock files left out), hard-linked where the
+    /// file system allows (<see cref="FileLink"/>), so variants share one copy of the images; files already there are kept.
+    /// Returns the bytes copied.</summary>
+    public static long CopyData(RunLayout from, RunLayout to)
     {
+        long copied = 0;
         foreach (string folder in Directory.GetDirectories(from.Root))
         {
             string name = Path.GetFileName(folder);
-            if (LaterStages.Contains(name)) continue;
+            if (LaterStages.Contains(name) || Path.GetFullPath(folder) == from.Locks) continue;
             foreach (string file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
             {
                 string relative = Path.GetRelativePath(from.Root, file);
                 if (relative.StartsWith(Path.Combine("embed", "chunks"), StringComparison.Ordinal)) continue; // only needed to resume embedding
-                CopyFile(file, Path.Combine(to.Root, relative));
+                copied += FileLink.LinkOrCopy(file, Path.Combine(to.Root, relative));
             }
         }
+        return copied;
     }
 
-    /// <summary>Copies <paramref name="model"/>'s final state, training log and TensorBoard events from run
-    /// <paramref name="from"/> into run <paramref name="to"/>, unless <paramref name="from"/> lacks it or <paramref name="to"/> has it.</summary>
+    /// <summary>Gives run <paramref name="to"/> <paramref name="model"/>'s final state, training log and TensorBoard events
+    /// from run <paramref name="from"/> (hard-linked where possible, the state last), unless <paramref name="from"/> lacks it
+    /// or <paramref name="to"/> has it.</summary>
     public static void CopyModel(RunLayout from, RunLayout to, string model)
     {
         if (!File.Exists(from.Model(model)) || File.Exists(to.Model(model))) return;
-        CopyFile(from.TrainLog(model), to.TrainLog(model));
+        FileLink.LinkOrCopy(from.TrainLog(model), to.TrainLog(model));
         foreach (var events in TensorBoardEvents.FilesIn(from.TensorBoard(model)))
-            CopyFile(events, Path.Combine(to.TensorBoard(model), Path.GetFileName(events)));
-        CopyFile(from.Model(model), to.Model(model));
-    }
-
-    static void CopyFile(string from, string to)
-    {
-        if (!File.Exists(from) || File.Exists(to)) return;
-        AtomicFile.Write(to, target => { using var source = File.OpenRead(from); source.CopyTo(target); });
+            FileLink.LinkOrCopy(events, Path.Combine(to.TensorBoard(model), Path.GetFileName(events)));
+        FileLink.LinkOrCopy(from.Model(model), to.Model(model));
     }
 
     static string P(double x) => double.IsNaN(x) ? "-" : (100 * x).ToString("F1", CultureInfo.InvariantCulture);

@@ -20,6 +20,9 @@ public sealed class RunLayout(string root)
     /// options it runs with; removed when the stage finishes.</summary>
     public string Started(string stage) => In(stage, "started.json");
 
+    /// <summary>The folder of the lock files: this process's, not the run's data.</summary>
+    public string Locks => In("locks");
+
     /// <summary>The lock file of a unit of work (a stage, or "stage.part"), held while a process works on it (<see cref="StageLock"/>).</summary>
     public string Lock(string unit) => In("locks", $"{unit}.lock");
 
