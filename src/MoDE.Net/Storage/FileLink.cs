@@ -5,9 +5,10 @@ namespace MoDE.Storage;
 /// <summary>
 /// Gives a finished file of one run a second name in another run: a hard link where the file system allows one (no
 /// bytes copied, no room taken, so an ablation's variants share one copy of a corpus's image shards and embeddings),
-/// a copy where it does not (another file system, Windows). Sharing is safe because no stage writes into an existing
-/// file: every write goes to a new temporary file renamed over the target (<see cref="AtomicFile"/>), which replaces one
-/// name and leaves the file under the other name as it was.
+/// a copy where it does not (another file system, Windows). Sharing is safe because no stage writes into a file it
+/// found: every write goes to a new temporary file renamed over the target (<see cref="AtomicFile"/>), which replaces one
+/// name and leaves the file under the other name as it was; the one file appended to, a model's training log, is first
+/// rewritten that way when it is opened (Train/TrainingLog.cs).
 /// </summary>
 public static partial class FileLink
 {
