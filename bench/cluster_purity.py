@@ -7,8 +7,9 @@ Reads pairs/pairs.jsonl (each pair's "domain" and "label"), cluster/fine_assignm
 Prints per run: m and n, the fine clusters' label purity and domain purity (the share of captions whose cluster's
 most common label or domain is their own), the coarse clusters' domain purity, the normalised mutual information
 between expert and domain (0: independent, 1: each domain one expert), the fine imbalance (k-means' sum of squared
-sizes over the even split's) and the share of noisy captions (no domain) in each expert. Noisy pairs have no domain
-and are left out of the purities.
+sizes over the even split's), the share of noisy captions (no domain) in each expert, and the coarse step's objective:
+the mean cosine distance of the fine centers to their expert's coarse center. Noisy pairs have no domain and are left
+out of the purities.
 """
 import collections
 import json
@@ -39,8 +40,8 @@ def nmi(a, b):
 
 
 def main(runs):
-    print("| run | m | n | fine label purity | fine domain purity | coarse domain purity | NMI(expert, domain) | fine imbalance | noisy share per expert |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| run | m | n | fine label purity | fine domain purity | coarse domain purity | NMI(expert, domain) | fine imbalance | noisy share per expert | coarse objective |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for run in runs:
         pairs = [json.loads(line) for line in open(os.path.join(run, "pairs", "pairs.jsonl"), encoding="utf-8")]
         fine = np.load(os.path.join(run, "cluster", "fine_assignment.npy"))
@@ -54,9 +55,13 @@ def main(runs):
         imbalance = m * (sizes ** 2).sum() / sizes.sum() ** 2
         noisy = np.array([bool(p.get("noisy")) for p in pairs])
         noisy_share = " / ".join(f"{noisy[coarse == e].mean():.2f}" for e in range(n))
+        fine_centers = np.load(os.path.join(run, "cluster", "fine_centers.npy"))
+        coarse_centers = np.load(os.path.join(run, "cluster", "coarse_centers.npy"))
+        unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)
+        objective = float((1 - (unit(fine_centers) * unit(coarse_centers)[to_coarse]).sum(axis=1)).mean())
         print(f"| {os.path.basename(os.path.normpath(run))} | {m} | {n} | {purity(fine[clean], labels):.3f} | "
               f"{purity(fine[clean], domains):.3f} | {purity(coarse[clean], domains):.3f} | "
-              f"{nmi(list(coarse[clean]), domains):.3f} | {imbalance:.2f} | {noisy_share} |")
+              f"{nmi(list(coarse[clean]), domains):.3f} | {imbalance:.2f} | {noisy_share} | {objective:.4f} |")
 
 
 if __name__ == "__main__":
