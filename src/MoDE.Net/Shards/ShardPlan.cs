@@ -42,15 +42,10 @@ public static class ShardPlan
         return Shuffled([.. samples], seed, expert.Expert + 1);
     }
 
-    /// <summary>A Fisher-Yates shuffle from (<paramref name="seed"/>, <paramref name="set"/>).</summary>
+    /// <summary><paramref name="samples"/> shuffled by stream <paramref name="set"/> of <paramref name="seed"/>.</summary>
     static ShardSample[] Shuffled(ShardSample[] samples, int seed, int set)
     {
-        var random = new SplitMix64(((ulong)(uint)seed << 32) | (uint)set);
-        for (int i = samples.Length - 1; i > 0; i--)
-        {
-            int j = random.Below(i + 1);
-            (samples[i], samples[j]) = (samples[j], samples[i]);
-        }
+        SplitMix64.Stream(seed, set).Shuffle(samples.AsSpan());
         return samples;
     }
 }

@@ -15,6 +15,20 @@ public struct SplitMix64(ulong seed)
     /// <summary>Uniform in 0..bound-1 (Lemire's multiply-shift; bias below 2^-32 for the sizes used here).</summary>
     public int Below(int bound) => (int)((Next() >> 32) * (ulong)bound >> 32);
 
+    /// <summary>The stream numbered <paramref name="stream"/> (a training pass, a shard set) under <paramref name="seed"/>: the
+    /// two numbers side by side as the starting state.</summary>
+    public static SplitMix64 Stream(int seed, int stream) => new(((ulong)(uint)seed << 32) | (uint)stream);
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates, from the last item down).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = Below(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
     /// <summary>The SplitMix64 output function: a bijective 64-bit mix with good avalanche.</summary>
     public static ulong Mix(ulong z)
     {

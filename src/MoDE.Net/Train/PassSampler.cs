@@ -44,16 +44,12 @@ public sealed class PassSampler
     /// <summary>All pairs of pass <paramref name="pass"/> in training order.</summary>
     public int[] Order(int pass)
     {
-        var random = Random(_seed, pass);
+        var random = SplitMix64.Stream(_seed, pass);
         int sample = _data.OutOfClusterPerPass;
         var order = new int[_data.Rows.Length + sample];
         _data.Rows.CopyTo(order, 0);
         Draw(ref random, _data.OutOfClusterRows, sample).CopyTo(order, _data.Rows.Length);
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = random.Below(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        random.Shuffle(order.AsSpan());
         return order;
     }
 
@@ -61,11 +57,9 @@ public sealed class PassSampler
     /// <paramref name="seed"/>, in the order drawn: those <see cref="Order"/> mixes in, for a writer that must give the same samples elsewhere.</summary>
     public static int[] OutOfClusterDraw(int[] outOfClusterRows, double ratio, int seed, int pass)
     {
-        var random = Random(seed, pass);
+        var random = SplitMix64.Stream(seed, pass);
         return Draw(ref random, outOfClusterRows, TrainingData.PairsPerPassOf(0, outOfClusterRows.Length, ratio));
     }
-
-    static SplitMix64 Random(int seed, int pass) => new(((ulong)(uint)seed << 32) | (uint)pass);
 
     /// <summary>A partial Fisher-Yates shuffle: <paramref name="sample"/> distinct rows of <paramref name="pool"/>.</summary>
     static int[] Draw(ref SplitMix64 random, int[] pool, int sample)
