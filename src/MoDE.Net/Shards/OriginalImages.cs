@@ -148,7 +148,7 @@ public sealed class OriginalImages : IDisposable
         {
             var rgb = new byte[_images.ImageBytes];
             _images.CopyImages([row], rgb);
-            return (Png(rgb, _images.Width, _images.Height), "png");
+            return (LosslessPng.Encode(rgb, _images.Width, _images.Height), "png");
         }
         if (_file[row] < 0) throw new ArgumentOutOfRangeException(nameof(row), row, "not a row of the shard sets");
         var bytes = new byte[_length[row]];
@@ -163,22 +163,6 @@ public sealed class OriginalImages : IDisposable
         if (read < bytes.Length)
             throw new InvalidDataException($"{path}: ends before the image of row {row} ({bytes.Length} bytes at byte {_offset[row]}); the source changed while the shards were written");
         return (bytes, _extension[row]);
-    }
-
-    /// <summary>Height x width x RGB pixels as a PNG (lossless: it decodes to the same pixels).</summary>
-    public static byte[] Png(ReadOnlySpan<byte> rgb, int width, int height)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = bitmap.GetPixelSpan();
-        for (int i = 0, n = width * height; i < n; i++)
-        {
-            pixels[4 * i] = rgb[3 * i];
-            pixels[4 * i + 1] = rgb[3 * i + 1];
-            pixels[4 * i + 2] = rgb[3 * i + 2];
-            pixels[4 * i + 3] = 255;
-        }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
     }
 
     /// <summary>An image open_clip does not read (GIF, BMP), its full-size first frame as a lossless PNG.</summary>

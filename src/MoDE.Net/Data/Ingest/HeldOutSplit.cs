@@ -1,5 +1,4 @@
 using MoDE.Storage;
-using SkiaSharp;
 
 namespace MoDE.Data.Ingest;
 
@@ -95,21 +94,9 @@ public static class HeldOutSplit
         return [.. rows.Order()];
     }
 
-    /// <summary>RGB images (height x width x 3 bytes each) as PNG files' bytes, lossless.</summary>
-    public static List<byte[]> Encode(IReadOnlyList<byte[]> images, int width, int height) => images.Select(rgb =>
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = bitmap.GetPixelSpan();
-        for (int i = 0, o = 0; i < rgb.Length; i += 3, o += 4)
-        {
-            rgba[o] = rgb[i];
-            rgba[o + 1] = rgb[i + 1];
-            rgba[o + 2] = rgb[i + 2];
-            rgba[o + 3] = 255;
-        }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }).ToList();
+    /// <summary>RGB images (height x width x 3 bytes each) as PNG files' bytes, lossless (<see cref="LosslessPng"/>).</summary>
+    public static List<byte[]> Encode(IReadOnlyList<byte[]> images, int width, int height) =>
+        [.. images.Select(rgb => LosslessPng.Encode(rgb, width, height))];
 
     /// <summary>Images compared by their pixels.</summary>
     sealed class PixelsComparer : IEqualityComparer<byte[]>
