@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using MoDE.Data.Ingest;
 using MoDE.Export;
-using MoDE.Model;
 using MoDE.Shards;
 using MoDE.Split;
 using MoDE.Storage;
-using MoDE.Tokenizer;
 using MoDE.Train;
 
 namespace MoDE.Slurm;
@@ -150,7 +148,7 @@ public static class OpenClipTrainLauncher
     {
         int imageSize;
         using (var images = RunImages.Open(run.Images)) imageSize = images.Height;
-        var config = ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize + CaptionTokenizer.OpenClipMergeCount, imageSize);
+        var config = TrainStage.Config(options, imageSize);
         if (!OpenClipConfig.OpenClipBuilds(config))
             throw new ArgumentException($"model '{options.Model}' has a {config.Vision.Kind} image tower, which open_clip does not build: give a vision transformer (tiny-vit, ViT-B-32, ViT-B-16, ViT-L-14 or a config file)", nameof(TrainOptions.Model));
         if (OpenClipModels.FirstOrDefault(m => m.Equals(options.Model, StringComparison.OrdinalIgnoreCase)) is { } name) return name;

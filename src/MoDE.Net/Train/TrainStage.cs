@@ -123,7 +123,7 @@ public static class TrainStage
 
     /// <summary>The architecture the options name, for CLIP's vocabulary (<see cref="CaptionTokenizer.FromOpenClipMerges"/>
     /// makes its 512 byte symbols, its merges and the 2 special tokens).</summary>
-    static ClipConfig Config(TrainOptions options, int imageSize) =>
+    internal static ClipConfig Config(TrainOptions options, int imageSize) =>
         ClipConfig.Resolve(options.Model, CaptionTokenizer.MinimumVocabSize + CaptionTokenizer.OpenClipMergeCount, imageSize);
 
     /// <summary>
