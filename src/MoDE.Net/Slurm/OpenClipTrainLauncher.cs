@@ -23,7 +23,8 @@ namespace MoDE.Slurm;
 /// </summary>
 public static class OpenClipTrainLauncher
 {
-    public const string Folder = "open_clip";
+    /// <summary>The launcher's name, as the sbatch files' header gives it (<c>--launcher open_clip</c>).</summary>
+    public const string Name = "open_clip";
     public const string TrainOptionsFile = "train.json", ScheduleFile = "schedule.json";
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -31,10 +32,8 @@ public static class OpenClipTrainLauncher
     /// <summary>open_clip's own names of the presets it builds as they are.</summary>
     static readonly string[] OpenClipModels = ["ViT-B-32", "ViT-B-16", "ViT-L-14"];
 
-    public static string FolderOf(RunLayout run) => Path.Combine(run.Root, Folder);
-
     /// <summary>The seed's open_clip checkpoint after <paramref name="seedEpochs"/> epochs, which the experts and the single model resume.</summary>
-    public static string SeedCheckpoint(RunLayout run, int seedEpochs) => Path.Combine(FolderOf(run), RunModels.Seed, "checkpoints", $"epoch_{seedEpochs}.pt");
+    public static string SeedCheckpoint(RunLayout run, int seedEpochs) => run.OpenClipCheckpoint(RunModels.Seed, seedEpochs);
 
     /// <summary>Writes (and with <see cref="OpenClipLaunchOptions.Submit"/> submits) the sbatch files; returns each model's file.</summary>
     public static Dictionary<string, string> Write(RunLayout run, TrainOptions options, SlurmOptions slurm, OpenClipLaunchOptions launch, TextWriter log)
@@ -49,7 +48,7 @@ public static class OpenClipTrainLauncher
         if (options.BatchSize % launch.Tasks != 0)
             throw new ArgumentException($"the batch of {options.BatchSize} does not split evenly over {launch.Tasks} tasks", nameof(OpenClipLaunchOptions.Tasks));
         var schedule = OpenClipSchedule.Of(options, experts, launch.Epochs);
-        string folder = FolderOf(run);
+        string folder = run.OpenClipFolder;
         string model = ModelArgument(run, options, folder);
         var manifests = new[] { ShardPlan.All }.Concat(Enumerable.Range(0, experts).Select(RunModels.Expert)).ToDictionary(set => set, set => Manifest(launch.Shards, set, options));
 
@@ -99,7 +98,7 @@ public static class OpenClipTrainLauncher
         SbatchScript Script(string name, string purpose, string command, IReadOnlyList<string> setup, string? stopWhen = null) => new()
         {
             JobName = $"open_clip-{name}", Purpose = purpose, Log = Path.Combine(logs, $"{name}_%j.out"), Command = command,
-            Setup = setup, Tasks = launch.Tasks, StopWhen = stopWhen, Launcher = Folder,
+            Setup = setup, Tasks = launch.Tasks, StopWhen = stopWhen, Launcher = Name,
         };
 
         var scripts = new List<(string Model, SbatchScript Script, bool AfterSeed)>();

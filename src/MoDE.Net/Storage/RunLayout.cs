@@ -71,8 +71,9 @@ public sealed class RunLayout(string root)
     /// <summary>One model's TensorBoard event file(s), so TensorBoard shows one run per model.</summary>
     public string TensorBoard(string model) => In("train", "tensorboard", model);
 
-    // open_clip: a model's training checkpoint as open_clip_train's --resume reads it, in the layout of its
-    // --logs folder (NAME/checkpoints/epoch_K.pt).
+    // open_clip: the --logs folder of open_clip_train's runs of the models (sbatch files beside them), and a model's training
+    // checkpoint as --resume reads it, in that folder's layout (NAME/checkpoints/epoch_K.pt).
+    public string OpenClipFolder => In("open_clip");
     public string OpenClipCheckpoint(string model, int epoch) => In("open_clip", model, "checkpoints", $"epoch_{epoch}.pt");
 
     // eval: the results table
