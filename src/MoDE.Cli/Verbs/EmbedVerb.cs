@@ -29,9 +29,9 @@ public static class EmbedVerb
         StageFlags.Slurm.AddTo(command);
         RunFlags.ExcludeWith(command, embedOptions, StageFlags.Embed.Flags.Select(f => f.Option));
         RunFlags.ExcludeWith(command, clusterOptions, [.. StageFlags.Cluster.Flags.Select(f => f.Option), RunFlags.Seed]);
-        RunFlags.OnlyWhen(command, r => Launcher.IsSlurm(r, launcher), "with --launcher slurm",
+        RunFlags.OnlyWhen(command, r => Launcher.UsesSlurm(r, launcher), "with --launcher slurm",
             [array, clusterOptions, RunFlags.Seed, .. StageFlags.Cluster.Flags.Select(f => f.Option), .. StageFlags.Slurm.Flags.Select(f => f.Option)]);
-        RunFlags.OnlyWhen(command, r => !Launcher.IsSlurm(r, launcher), "with --launcher local (each Slurm task passes it)", [chunks]);
+        RunFlags.OnlyWhen(command, r => !Launcher.UsesSlurm(r, launcher), "with --launcher local (each Slurm task passes it)", [chunks]);
         return command.WithAction((p, output) =>
         {
             var run = new RunLayout(p.GetValue(RunFlags.Run)!);

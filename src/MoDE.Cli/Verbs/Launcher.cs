@@ -19,8 +19,6 @@ public static class Launcher
         return option;
     }
 
-    public static bool IsSlurm(CommandResult result, Option<string> launcher) => result.GetValue(launcher) == Slurm;
-
     /// <summary>A launcher that writes sbatch files: slurm or open_clip.</summary>
     public static bool UsesSlurm(CommandResult result, Option<string> launcher) => result.GetValue(launcher) is Slurm or OpenClip;
 }
